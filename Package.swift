@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+// rcrp-router: Right Care, Right Person call routing for English police control rooms.
+// Layers (each depends only on those below it): HTTPServer → Service → Triage/Handoffs → Ledger.
+import PackageDescription
+
+let package = Package(
+    name: "rcrp-router",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rcrp-router", targets: ["rcrp-router"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // System libraries: zlib (gzip, CRC-32) and OpenSSL (TLS, SHA-256, HMAC).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "JSON"),
+        .target(name: "Digests", dependencies: ["COpenSSL", "CZlib"]),
+        .target(name: "HTTPServer", dependencies: [
+            "CZlib", "COpenSSL", "JSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Triage", dependencies: ["JSON", "Digests", "Yams"]),
+        .target(name: "Ledger", dependencies: [
+            "JSON", "Digests",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Handoffs", dependencies: ["JSON", "Triage", "Ledger"]),
+        .target(name: "Service", dependencies: [
+            "JSON", "Digests", "HTTPServer", "Triage", "Ledger", "Handoffs",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "App", dependencies: [
+            "JSON", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "rcrp-router", dependencies: ["App"]),
+
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
+        .testTarget(name: "TriageTests", dependencies: ["Triage", "JSON"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "JSON"]),
+        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Service", "JSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// Module App: see docs/MODULES.md. Work in progress on its own branch.

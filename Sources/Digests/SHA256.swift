@@ -1,0 +1,73 @@
+import COpenSSL
+
+/// SHA-256 through OpenSSL's libcrypto (never a hand-written one).
+public enum SHA256 {
+    /// The 32-byte digest of `bytes`.
+    public static func hash<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        let done: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+            digest.withUnsafeMutableBufferPointer { out in
+                COpenSSL.SHA256(buffer.baseAddress, buffer.count, out.baseAddress) != nil
+            }
+        }
+        if done == nil {
+            let copy = Array(bytes)
+            _ = copy.withUnsafeBufferPointer { buffer in
+                digest.withUnsafeMutableBufferPointer { out in
+                    COpenSSL.SHA256(buffer.baseAddress, buffer.count, out.baseAddress)
+                }
+            }
+        }
+        return digest
+    }
+
+    /// The digest of `bytes` as 64 lower-case hex digits.
+    public static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        Hex.encode(hash(bytes))
+    }
+
+    /// The digest of the UTF-8 bytes of `string` as 64 lower-case hex digits.
+    public static func hex(_ string: String) -> String {
+        hex(Array(string.utf8))
+    }
+}
+
+/// Incremental SHA-256 for content that arrives in pieces (rule-set files, snapshots).
+public struct SHA256Hasher: ~Copyable {
+    private var context = SHA256_CTX()
+
+    public init() {
+        SHA256_Init(&context)
+    }
+
+    public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        let copy = Array(bytes)
+        copy.withUnsafeBufferPointer { buffer in
+            _ = SHA256_Update(&context, buffer.baseAddress, buffer.count)
+        }
+    }
+
+    public consuming func finalize() -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        digest.withUnsafeMutableBufferPointer { out in
+            _ = SHA256_Final(out.baseAddress, &context)
+        }
+        return digest
+    }
+}
+
+/// HMAC-SHA256 through libcrypto.
+public enum HMACSHA256 {
+    public static func authenticationCode(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        key.withUnsafeBufferPointer { k in
+            message.withUnsafeBufferPointer { m in
+                out.withUnsafeMutableBufferPointer { o in
+                    _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, o.baseAddress, &length)
+                }
+            }
+        }
+        return Array(out.prefix(Int(length)))
+    }
+}

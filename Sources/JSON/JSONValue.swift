@@ -1,0 +1,1 @@
+// JSON value type: being written.

@@ -1,0 +1,1 @@
+// Module Ledger: see docs/MODULES.md. Work in progress on its own branch.
