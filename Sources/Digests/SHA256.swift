@@ -34,23 +34,34 @@ public enum SHA256 {
 
 /// Incremental SHA-256 for content that arrives in pieces (rule-set files, snapshots).
 public struct SHA256Hasher: ~Copyable {
-    private var context = SHA256_CTX()
+    private let context: OpaquePointer
 
     public init() {
-        SHA256_Init(&context)
+        guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
+        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        self.context = context
+    }
+
+    deinit {
+        EVP_MD_CTX_free(context)
     }
 
     public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let copy = Array(bytes)
-        copy.withUnsafeBufferPointer { buffer in
-            _ = SHA256_Update(&context, buffer.baseAddress, buffer.count)
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
+        }
+        if done == nil {
+            Array(bytes).withUnsafeBufferPointer { buffer in
+                _ = EVP_DigestUpdate(context, buffer.baseAddress, buffer.count)
+            }
         }
     }
 
     public consuming func finalize() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+        var length: UInt32 = 0
         digest.withUnsafeMutableBufferPointer { out in
-            _ = SHA256_Final(out.baseAddress, &context)
+            _ = EVP_DigestFinal_ex(context, out.baseAddress, &length)
         }
         return digest
     }
