@@ -366,7 +366,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Parses what has arrived and dispatches complete requests, up to the pipelining bound.
     private func processInput(_ c: Connection) {
-        while !c.closing && c.slots.count < limits.maxPipelinedRequests {
+        while !c.closing && c.slots.count < limits.maxPipelinedRequests && c.unsentBytes <= limits.maxUnsentBytes {
             switch c.parser.next() {
             case .needMoreData:
                 if let h = c.pendingHead, h.expectsContinue, !c.continueSent, c.slots.isEmpty {
@@ -490,14 +490,22 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Writing
 
     private func flush(_ c: Connection) {
-        if !c.output.isEmpty {
-            let before = c.unsentBytes
-            if let tls = c.tls { writeTLS(c, tls) } else { writePlain(c) }
-            if connections[Int(c.fd)] !== c { return }
-            if c.unsentBytes != before || c.output.isEmpty {
-                c.timer.outputProgressed(at: now, drained: c.output.isEmpty)
+        while true {
+            if !c.output.isEmpty {
+                let before = c.unsentBytes
+                if let tls = c.tls { writeTLS(c, tls) } else { writePlain(c) }
+                if connections[Int(c.fd)] !== c { return }
+                if c.unsentBytes != before || c.output.isEmpty {
+                    c.timer.outputProgressed(at: now, drained: c.output.isEmpty)
+                }
+                if !c.output.isEmpty { c.timer.outputPending(at: now) }
             }
-            if !c.output.isEmpty { c.timer.outputPending(at: now) }
+            // Back-pressure released with requests already buffered: no new bytes will arrive to
+            // wake us for them, so parse them now and write again.
+            guard wantsRead(c), c.parser.bufferedByteCount > 0 else { break }
+            let sequence = c.nextSequence
+            processInput(c)
+            if c.nextSequence == sequence { break }
         }
         if c.output.isEmpty && c.closing && c.slots.isEmpty && c.lingerUntil == nil {
             if c.peerClosed || c.tls != nil {

@@ -44,12 +44,15 @@ struct WireResponse {
 enum RawClientError: Error { case connectFailed(Int32), closed, timedOut, malformed(String) }
 
 /// A blocking TCP client that sends exact bytes, so tests can send what no HTTP library would.
-final class RawClient {
+final class RawClient: @unchecked Sendable { // used by one thread at a time
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 5) throws {
+    init(port: Int, timeoutSeconds: Int = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var addr = sockaddr_in()
