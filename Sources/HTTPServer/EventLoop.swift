@@ -48,6 +48,8 @@ final class EventLoop: @unchecked Sendable {
     private var date = HTTPDate()
     private var requestIDs: RequestID
     private let readBuffer: UnsafeMutableRawBufferPointer
+    private static let maxIOVecs = 64
+    private let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: EventLoop.maxIOVecs)
     private let limits: HTTPLimits
 
     init(core: ServerCore, index: Int, listenFD: Int32) throws(HTTPServerError) {
@@ -65,7 +67,10 @@ final class EventLoop: @unchecked Sendable {
         register(listenFD, events: UInt32(RCRP_EPOLLIN))
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        iovecs.deallocate()
+    }
 
     static func monotonicNow() -> UInt64 {
         var ts = timespec()
@@ -523,10 +528,9 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func writePlain(_ c: Connection) {
-        let maxIOV = 64
-        var iov = [iovec](repeating: iovec(), count: min(c.output.count, maxIOV))
+        let iov = iovecs
         while !c.output.isEmpty {
-            let count = min(c.output.count, maxIOV)
+            let count = min(c.output.count, Self.maxIOVecs)
             let written: Int = withExtendedLifetime(c.output) {
                 for i in 0..<count {
                     c.output[i].withUnsafeBytes { p in
