@@ -253,6 +253,11 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Events on a connection
 
     private func handle(_ c: Connection, _ flags: UInt32) {
+        if flags & (UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+            // Reset or closed both ways: nothing can be delivered, and level-triggered HUP would spin.
+            closeConnection(c)
+            return
+        }
         if let tls = c.tls, !tls.handshakeDone {
             continueHandshake(c, tls)
             return
@@ -261,7 +266,7 @@ final class EventLoop: @unchecked Sendable {
             flush(c)
             if connections[Int(c.fd)] !== c { return }
         }
-        if flags & (UInt32(RCRP_EPOLLIN) | UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+        if flags & UInt32(RCRP_EPOLLIN) != 0 {
             readable(c)
             if connections[Int(c.fd)] !== c { return }
         }
