@@ -61,7 +61,7 @@ final class EventLoop: @unchecked Sendable {
         guard epfd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
         wakeFD = rcrp_eventfd()
         guard wakeFD >= 0 else { throw .system(call: "eventfd", errno: errno) }
-        requestIDs = RequestID(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        requestIDs = RequestID(loop: index)
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         register(wakeFD, events: UInt32(RCRP_EPOLLIN))
         register(listenFD, events: UInt32(RCRP_EPOLLIN))
