@@ -9,6 +9,9 @@ struct RuleFileParser {
         var rules: [Rule] = []
         var invariants: [Invariant] = []
         var rulesLine = 0
+        /// Every rule's id and priority as far as they could be read, broken rules included,
+        /// so duplicates are found in the same run as the other problems.
+        var identities: [(id: String?, priority: Int?, line: Int)] = []
     }
 
     static let maximumFileBytes = 1 << 20
@@ -66,7 +69,7 @@ struct RuleFileParser {
             case "rules":
                 draft.rulesLine = entry.line
                 for item in reader.sequence(entry.value, field: "rules", ruleID: nil, maxCount: Self.maximumRules) ?? [] {
-                    if let rule = parseRule(item) { draft.rules.append(rule) }
+                    if let rule = parseRule(item, &draft) { draft.rules.append(rule) }
                 }
             default:
                 break
@@ -81,7 +84,7 @@ struct RuleFileParser {
         return scalar.string
     }
 
-    private mutating func parseRule(_ node: Node) -> Rule? {
+    private mutating func parseRule(_ node: Node, _ draft: inout Draft) -> Rule? {
         let line = YAMLReader.line(node)
         let id = peekID(node)
         guard let entries = reader.entries(node, what: "rule", ruleID: id) else { return nil }
@@ -93,6 +96,7 @@ struct RuleFileParser {
         let ruleID = fields["id"].flatMap { validID($0, what: "rule") }
         let title = fields["title"].flatMap { reader.string($0, field: "title", ruleID: id, maxLength: 200) }
         let priority = fields["priority"].flatMap { reader.int($0, field: "priority", ruleID: id, range: 0...1_000_000) }
+        draft.identities.append((ruleID, priority, line))
         let when = fields["when"].flatMap { reader.condition($0, ruleID: id) }
         let outcome = fields["outcome"].flatMap { reader.enumeration($0, Outcome.self, field: "outcome", ruleID: id) }
         let kinds = fields["agency_kinds"].flatMap { reader.enumerations($0, AgencyKind.self, field: "agency_kinds", ruleID: id) }

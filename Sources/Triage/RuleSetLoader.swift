@@ -112,15 +112,19 @@ public enum RuleSetLoader {
     }
 
     private static func checkUniqueness(_ draft: RuleFileParser.Draft, _ reader: inout YAMLReader) {
-        var ids: [String: Rule] = [:]
-        var priorities: [Int: Rule] = [:]
-        for rule in draft.rules {
-            if let first = ids[rule.id] {
-                reader.problem(rule.line, rule.id, "duplicate rule id: also used at line \(first.line)")
-            } else { ids[rule.id] = rule }
-            if let first = priorities[rule.priority] {
-                reader.problem(rule.line, rule.id, "duplicate priority \(rule.priority): rule '\(first.id)' (line \(first.line)) has it too; priorities decide which rule wins and must be unique")
-            } else { priorities[rule.priority] = rule }
+        var ids: [String: Int] = [:]
+        var priorities: [Int: (id: String?, line: Int)] = [:]
+        for identity in draft.identities {
+            if let id = identity.id {
+                if let first = ids[id] {
+                    reader.problem(identity.line, id, "duplicate rule id: also used at line \(first)")
+                } else { ids[id] = identity.line }
+            }
+            if let priority = identity.priority {
+                if let first = priorities[priority] {
+                    reader.problem(identity.line, identity.id, "duplicate priority \(priority): rule '\(first.id ?? "?")' (line \(first.line)) has it too; priorities decide which rule wins and must be unique")
+                } else { priorities[priority] = (identity.id, identity.line) }
+            }
         }
         var invariantIDs: Set<String> = Set(builtInInvariants.map(\.id) + [rationaleInvariantID])
         for invariant in draft.invariants where !invariantIDs.insert(invariant.id).inserted {

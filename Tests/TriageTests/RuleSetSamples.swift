@@ -52,3 +52,11 @@ enum RuleSetSamples {
         return text
     }
 }
+
+extension RuleSetSamples {
+    /// The conditions of a sample rule set's rules in priority order, parsed without validation.
+    static func minimalConditions(_ yaml: String) -> [Condition] {
+        var parser = RuleFileParser(file: "sample.yaml")
+        return (parser.parse(yaml)?.rules ?? []).sorted { $0.priority > $1.priority }.map(\.when)
+    }
+}
