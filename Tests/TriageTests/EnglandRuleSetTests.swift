@@ -22,3 +22,27 @@ let rulesDirectory: String = {
         }
     }
 }
+
+@Suite struct ShippedFixtureTests {
+    /// The same check `rcrp-router check-rules` runs on the shipped configuration.
+    @Test func theShippedRulesPassEveryFixtureAndEveryRuleIsExercised() throws {
+        var lines: [String] = []
+        let ok = RuleCheck.run(path: rulesDirectory) { lines.append($0) }
+        let summary = try #require(lines.last)
+        #expect(ok, "\(lines.joined(separator: "\n"))")
+        #expect(summary.hasSuffix(" passed, 0 failed"))
+        let passed = Int(summary.split(separator: " ")[0]) ?? 0
+        #expect(passed >= 60)
+    }
+
+    @Test func everyVignetteIsAFixture() throws {
+        let vignettes = try String(contentsOfFile: (rulesDirectory as NSString).appendingPathComponent("tests/vignettes.yaml"), encoding: .utf8)
+        for name in ["overdose-taken-now", "neighbour-not-seen-for-a-week", "gp-missed-appointment",
+                     "voluntary-ed-patient-leaves-with-cannula", "s3-late-back-from-leave-known-address",
+                     "restricted-patient-absconds", "amhp-asks-police-to-convey-compliant-patient",
+                     "conveyance-with-violence-and-escape-risk", "s136-arrival-calm", "teenager-assaulted-now",
+                     "might-hurt-himself-next-week", "mh-service-reports-client-left-feeling-suicidal"] {
+            #expect(vignettes.contains("- name: \(name)\n"), "\(name)")
+        }
+    }
+}
