@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// What the rule set decided for one call, and everything a reviewer needs to see why.
 public struct Decision: Sendable, Hashable {
@@ -28,5 +29,27 @@ public struct Decision: Sendable, Hashable {
     public func acceptBy(for call: Call) -> Date? {
         guard call.callType == .s136Handover, let arrived = call.s136?.arrivedAt else { return nil }
         return arrived.addingTimeInterval(Double((acceptWithinMinutes ?? Decision.s136HandoverMinutes) * 60))
+    }
+}
+
+
+extension Decision {
+    /// The decision fields of the API answer (API.md): `outcome`, `police_attend`, `rule`,
+    /// `rule_set`, `caller_advice`, `agency_kinds`, `assumed`, `review_required`, and the rule's
+    /// deadline overrides when it has them. Ids, handoffs, flags and times are the Service's.
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "outcome": .string(outcome.rawValue),
+            "police_attend": .bool(policeAttend),
+            "rule": ["id": .string(ruleID), "title": .string(ruleTitle), "rationale": .string(rationale), "citation": .string(citation)],
+            "rule_set": ["name": .string(ruleSetName), "revision": .string(ruleSetRevision)],
+            "caller_advice": .string(callerAdvice),
+            "agency_kinds": .array(agencyKinds.map { .string($0.rawValue) }),
+            "assumed": .array(assumed.map(JSONValue.string)),
+            "review_required": .bool(reviewRequired),
+        ]
+        if let acknowledgeWithinMinutes { object["acknowledge_within_minutes"] = .int(acknowledgeWithinMinutes) }
+        if let acceptWithinMinutes { object["accept_within_minutes"] = .int(acceptWithinMinutes) }
+        return .object(object)
     }
 }
