@@ -45,6 +45,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rcrp-router", dependencies: ["App"]),
+        // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
+        .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
