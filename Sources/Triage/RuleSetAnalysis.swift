@@ -26,6 +26,7 @@ struct RuleSetAnalysis {
 
     private var reachable: [Bool]
     private var gapCount = 0
+    private var reportedGaps: Set<[Int]> = []
     private var reportedViolations: Set<[Int]> = []
 
     static let maximumGapsReported = 5
@@ -113,17 +114,38 @@ struct RuleSetAnalysis {
     }
 
     private mutating func reportGap(_ assignment: [Int]) {
+        // Widen the region to the fields that matter, so one message stands for one kind of call.
+        let general = generalize(assignment) { candidate in
+            ruleTests.allSatisfy { space.evaluate($0, candidate) == false }
+        }
+        guard reportedGaps.insert(general).inserted else { return }
         gapCount += 1
         guard gapCount <= Self.maximumGapsReported else { return }
-        let call = space.call(for: assignment, base: base)
+        let call = space.call(for: general, base: base)
         problems.append(RuleProblem(file: file, line: rulesLine, message:
-            "gap: no rule matches calls like \(space.describe(assignment, call: call)); every call must get a decision",
+            "gap: no rule matches calls like \(space.describe(general, call: call)); every call must get a decision",
             counterexample: call))
     }
 
-    private mutating func reportViolation(invariant: Int, rule: Int, witness: [Int]) {
+    /// Frees every field of `assignment` that `stillHolds` does not need, last fixed first.
+    private func generalize(_ assignment: [Int], _ stillHolds: ([Int]) -> Bool) -> [Int] {
+        var general = assignment
+        for field in Field.allCases.reversed() where general[field.rawValue] >= 0 {
+            let kept = general[field.rawValue]
+            general[field.rawValue] = -1
+            if !stillHolds(general) { general[field.rawValue] = kept }
+        }
+        return general
+    }
+
+    private mutating func reportViolation(invariant invariantIndex: Int, rule ruleIndex: Int, witness found: [Int]) {
+        let witness = generalize(found) { candidate in
+            space.evaluate(invariantTests[invariantIndex], candidate) == true
+                && space.evaluate(ruleTests[ruleIndex], candidate) == true
+                && (0..<ruleIndex).allSatisfy { space.evaluate(ruleTests[$0], candidate) == false }
+        }
         let call = space.call(for: witness, base: base)
-        let invariant = invariants[invariant], rule = rules[rule]
+        let invariant = invariants[invariantIndex], rule = rules[ruleIndex]
         problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
             "breaks invariant '\(invariant.id)' (when \(invariant.when.text), require \(invariant.requirementText)): "
             + "for the call \(space.describe(witness, call: call)) it decides \(rule.outcome.rawValue)"
