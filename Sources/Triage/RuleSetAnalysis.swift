@@ -163,7 +163,10 @@ struct RuleSetAnalysis {
             problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
                 "can never match: its condition (\(rule.condition)) cannot hold for any call"))
         } else {
-            let names = winners.sorted().map { "'\(rules[$0].id)' (line \(rules[$0].line))" }.joined(separator: ", ")
+            // Nearest first: the rule just above is usually the one the author meant to beat.
+            let nearest = winners.sorted(by: >)
+            var names = nearest.prefix(4).map { "'\(rules[$0].id)' (line \(rules[$0].line))" }.joined(separator: ", ")
+            if nearest.count > 4 { names += " and \(nearest.count - 4) more" }
             problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
                 "is shadowed and can never match: every call it matches is decided first by higher-priority \(winners.count == 1 ? "rule" : "rules") \(names)"))
         }
