@@ -94,6 +94,8 @@ import Testing
         #expect(throws: Never.self) { try decode(body(String(repeating: "x", count: 64))).get() }
         #expect(try problems(body(String(repeating: "x", count: 65))).map(\.field) == ["incident_ref"])
         #expect(try problems(body("tab\\there")).first?.problem == "must not contain control characters")
+        #expect(try problems(body("next\\u0085line")).first?.problem == "must not contain control characters")
+        #expect(throws: Never.self) { try decode(body("Café-\\u00a0ref")).get() }
     }
 
     @Test func notesAreBounded() throws {

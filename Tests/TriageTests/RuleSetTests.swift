@@ -65,6 +65,18 @@ import Testing
         }
     }
 
+    @Test func anOverriddenOutcomeCarriesPoliceAttendWithItAndCopiesStayIndependent() {
+        let decided = england.decide(call(.concernForWelfare, risk: Risk(careNeed: true)))
+        var overridden = decided
+        overridden.outcome = .jointResponse
+        overridden.agencyKinds = [.adultSocialCare, .ambulance]
+        #expect(overridden.policeAttend && !decided.policeAttend)
+        #expect(decided.outcome == .handoff && decided.agencyKinds == [.adultSocialCare])
+        #expect(overridden != decided)
+        #expect(england.decide(call(.concernForWelfare, risk: Risk(careNeed: true))) == decided)
+        #expect(Set([decided, england.decide(call(.concernForWelfare, risk: Risk(careNeed: true)))]).count == 1)
+    }
+
     @Test func theRevisionIgnoresFormattingButNotMeaning() throws {
         let original = RuleSetSamples.minimal()
         let reformatted = "# a comment\n" + original
