@@ -30,8 +30,15 @@ struct RuleSetAnalysis {
     private var reportedViolations: Set<[Int]> = []
 
     static let maximumGapsReported = 5
+    /// Steps of the case split allowed before the rule set is refused as too tangled to prove;
+    /// the England set needs a few thousand. Keeps a reload bounded in time whatever a file says.
+    static let defaultStepBudget = 2_000_000
+    let stepBudget: Int
+    private var steps = 0
+    private var exhausted: Bool { steps > stepBudget }
 
-    init(rules: [Rule], invariants: [Invariant], file: String, rulesLine: Int) {
+    init(rules: [Rule], invariants: [Invariant], file: String, rulesLine: Int, stepBudget: Int = defaultStepBudget) {
+        self.stepBudget = stepBudget
         self.rules = rules
         self.invariants = invariants
         self.file = file
@@ -49,6 +56,12 @@ struct RuleSetAnalysis {
     mutating func run() {
         var assignment = Array(repeating: -1, count: Field.allCases.count)
         explore(&assignment, candidates: Array(rules.indices))
+        if exhausted {
+            problems = [RuleProblem(file: file, line: rulesLine, message:
+                "the rule set is too tangled to prove complete and safe within \(stepBudget) steps; "
+                + "give each rule a call_type and fewer alternatives (any) in its condition")]
+            return
+        }
         if gapCount > Self.maximumGapsReported {
             problems.append(RuleProblem(file: file, line: rulesLine, message:
                 "gap: \(gapCount - Self.maximumGapsReported) more kinds of call match no rule (the first \(Self.maximumGapsReported) are shown)"))
@@ -56,9 +69,15 @@ struct RuleSetAnalysis {
         for index in rules.indices where !reachable[index] {
             reportDeadRule(index)
         }
+        if exhausted {
+            problems.append(RuleProblem(file: file, line: rulesLine, message:
+                "the rule set is too tangled to explain its dead rules within \(stepBudget) steps"))
+        }
     }
 
     private mutating func explore(_ assignment: inout [Int], candidates: [Int]) {
+        steps += 1
+        guard !exhausted else { return }
         var live: [Int] = []
         for index in candidates {
             guard let holds = space.evaluate(ruleTests[index], assignment) else {
@@ -98,7 +117,9 @@ struct RuleSetAnalysis {
     }
 
     /// A region inside `assignment` where `test` certainly holds, if there is one.
-    private func witness(_ test: ClassSpace.Test, _ assignment: inout [Int]) -> [Int]? {
+    private mutating func witness(_ test: ClassSpace.Test, _ assignment: inout [Int]) -> [Int]? {
+        steps += 1
+        guard !exhausted else { return nil }
         switch space.evaluate(test, assignment) {
         case .some(true): return assignment
         case .some(false): return nil
@@ -173,7 +194,9 @@ struct RuleSetAnalysis {
     }
 
     /// The rules that decide the calls matching rule `index`.
-    private func collectWinners(of index: Int, _ assignment: inout [Int], into winners: inout Set<Int>) {
+    private mutating func collectWinners(of index: Int, _ assignment: inout [Int], into winners: inout Set<Int>) {
+        steps += 1
+        guard !exhausted else { return }
         switch space.evaluate(ruleTests[index], assignment) {
         case .some(false): return
         case .none:

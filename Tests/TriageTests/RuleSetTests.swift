@@ -191,6 +191,18 @@ import Testing
     }
 }
 
+extension RuleSetAnalysisTests {
+    @Test func aRuleSetTooTangledToProveWithinTheBudgetIsRefused() {
+        var parser = RuleFileParser(file: "x")
+        let rules = parser.parse(RuleSetSamples.minimal())!.rules.sorted { $0.priority > $1.priority }
+        var analysis = RuleSetAnalysis(rules: rules, invariants: RuleSetLoader.builtInInvariants, file: "x", rulesLine: 4, stepBudget: 3)
+        analysis.run()
+        #expect(analysis.problems.count == 1)
+        #expect(analysis.problems.first?.message.contains("too tangled") == true)
+        #expect(analysis.problems.first?.line == 4)
+    }
+}
+
 /// A small deterministic generator so property tests fail the same way every time.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
