@@ -54,6 +54,11 @@ struct RuleSetAnalysis {
     }
 
     mutating func run() {
+        if let field = space.overflowingField {
+            problems = [RuleProblem(file: file, line: rulesLine, message:
+                "the conditions split '\(field.path)' into more than 64 ranges; use fewer distinct boundaries")]
+            return
+        }
         var assignment = Array(repeating: -1, count: Field.allCases.count)
         explore(&assignment, candidates: Array(rules.indices))
         if exhausted {

@@ -215,3 +215,28 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension RuleSetAnalysisTests {
+    @Test func tooManyAgeBoundariesAreRefusedNotCrashedOn() {
+        let rules = (0..<70).map { n in
+            """
+              - id: age-\(n)
+                title: Age \(n)
+                priority: \(1000 + n)
+                when: {call_type: awol, subject.age: {lt: \(n + 1)}}
+                outcome: handoff
+                agency_kinds: [mental_health_trust]
+                rationale: R.
+                citation: C.
+                caller_advice: A.
+            """
+        }.joined(separator: "\n")
+        let found: [RuleProblem]
+        switch RuleSetLoader.validate(yaml: RuleSetSamples.minimal(extraRules: rules), file: "ages.yaml") {
+        case .success: found = []
+        case .failure(let error): found = error.problems
+        }
+        #expect(found.count == 1, "\(found.prefix(3))")
+        #expect(found.first?.message.contains("'subject.age' into more than 64 ranges") == true)
+    }
+}
