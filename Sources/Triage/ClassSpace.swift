@@ -40,11 +40,6 @@ struct ClassSpace {
         }
     }
 
-    /// The class of `field` that holds `code`.
-    func classIndex(of code: Int, in field: Field) -> Int {
-        classes[field.rawValue].firstIndex { $0.contains(code) }!
-    }
-
     func compile(_ condition: Condition) -> Test {
         switch condition {
         case .all(let parts): .all(parts.map(compile))
