@@ -1,0 +1,555 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Digests
+import Dispatch
+import Foundation
+import JSON
+import Logging
+import Synchronization
+
+/// The embedded ledger: segment files in one directory, written by one serial queue that
+/// group-commits (one write and one fdatasync for every append waiting at the time).
+/// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
+public final class FileLedger: Ledger {
+    public let directory: String
+    private let options: FileLedgerOptions
+    private let clock: @Sendable () -> Date
+    private let snapshots: SnapshotStore
+    /// The only place writes and fsyncs happen, so seq order is commit order.
+    private let queue = DispatchQueue(label: "rcrp.ledger.writer", qos: .userInitiated)
+    private let intake: Mutex<Intake>
+    private let writer: Mutex<Writer>
+    private let committed: Mutex<Committed>
+
+    /// Appends waiting for the writer, and whether the ledger still takes them.
+    private struct Intake: Sendable {
+        var pending: [PendingAppend] = []
+        var draining = false
+        var failure: String?
+        var closed = false
+    }
+
+    private struct PendingAppend: Sendable {
+        let events: [PreparedEvent]
+        let continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>
+    }
+
+    /// An event with its JSON already serialised by the appender, off the writer queue.
+    private struct PreparedEvent: Sendable {
+        let event: LedgerEvent
+        let typeJSON: [UInt8]
+        let actorJSON: [UInt8]
+        let bodyJSON: [UInt8]
+    }
+
+    /// State only the writer queue touches (and close, after the queue is idle).
+    private struct Writer: Sendable {
+        var fd: Int32
+        var lockFD: Int32
+        var segment: SegmentFile
+        var size: Int
+        var segmentRecords: UInt64
+        var headSeq: UInt64
+        var headHash: [UInt8]
+    }
+
+    /// What readers may see: only records an fsync has covered.
+    private struct Committed: Sendable {
+        var segments: [CommittedSegment]
+        var headSeq: UInt64
+        var headHash: String
+    }
+
+    private struct CommittedSegment: Sendable {
+        let file: SegmentFile
+        var end: Int
+        var lastSeq: UInt64
+        var index: [SegmentIndexEntry]
+    }
+
+    private init(directory: String, options: FileLedgerOptions, clock: @escaping @Sendable () -> Date, writer: Writer, committed: Committed) {
+        self.directory = directory
+        self.options = options
+        self.clock = clock
+        self.snapshots = SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept)
+        self.intake = Mutex(Intake())
+        self.writer = Mutex(writer)
+        self.committed = Mutex(committed)
+    }
+
+    deinit {
+        writer.withLock { w in
+            if w.fd >= 0 { POSIXFile.closeFile(w.fd) }
+            if w.lockFD >= 0 { POSIXFile.closeFile(w.lockFD) }
+        }
+    }
+
+    // MARK: Open and recovery
+
+    /// Opens (creating if needed) the ledger in `directory`, recovering a torn tail of the last
+    /// segment and refusing any other damage with `.corrupt` naming the segment and offset.
+    public static func open(
+        directory: String, options: FileLedgerOptions = .init(), clock: @escaping @Sendable () -> Date = Date.init
+    ) throws(LedgerError) -> FileLedger {
+        let logger = options.logger
+        try POSIXFile.makeDirectory(directory + "/snapshots")
+        let lockPath = directory + "/LOCK"
+        let lockFD = try POSIXFile.openFile(lockPath, flags: O_RDWR | O_CREAT)
+        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+            POSIXFile.closeFile(lockFD)
+            throw .io("\(directory) is in use by another process (\(lockPath) is locked)")
+        }
+        do {
+            try SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept).removeTemporaries()
+            var files = try SegmentFile.list(directory: directory)
+            if files.isEmpty {
+                let first = SegmentFile(directory: directory, firstSeq: 1)
+                let fd = try POSIXFile.openFile(first.path, flags: O_WRONLY | O_CREAT | O_EXCL)
+                defer { POSIXFile.closeFile(fd) }
+                try POSIXFile.writeAll(fd, first.header, path: first.path)
+                try POSIXFile.syncFile(fd, path: first.path)
+                try POSIXFile.syncDirectory(directory)
+                files = [first]
+            }
+
+            var segments: [CommittedSegment] = []
+            var expectedSeq: UInt64 = 1
+            var prevHash = RecordLayout.genesisHashBytes
+            var lastEnd = 0
+            for (position, file) in files.enumerated() {
+                let isLast = position == files.count - 1
+                let bytes = try POSIXFile.readAll(file.path)
+                let scanned = bytes.withUnsafeBufferPointer { buffer in
+                    Result { () throws(LedgerError) in
+                        try SegmentScanner.scan(
+                            buffer, segment: file, expectedSeq: expectedSeq, prevHash: prevHash, isLast: isLast,
+                            depth: options.verifyHashesOnOpen ? .full : .links, indexStride: options.indexStride)
+                    }
+                }
+                var scan = try scanned.get()
+                if let torn = scan.torn {
+                    scan.end = try cutTornTail(file: file, bytes: bytes, keep: scan.end, tornAt: torn.offset, reason: torn.reason,
+                                               directory: directory, clock: clock, logger: logger)
+                }
+                segments.append(CommittedSegment(file: file, end: scan.end, lastSeq: scan.lastSeq, index: scan.index))
+                expectedSeq = scan.lastSeq + 1
+                prevHash = scan.lastHash
+                lastEnd = scan.end
+            }
+
+            let last = segments[segments.count - 1]
+            let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY | O_APPEND)
+            let headSeq = expectedSeq - 1
+            let headHash = String(decoding: prevHash, as: UTF8.self)
+            let writer = Writer(
+                fd: fd, lockFD: lockFD, segment: last.file, size: lastEnd,
+                segmentRecords: headSeq + 1 - last.file.firstSeq, headSeq: headSeq, headHash: prevHash)
+            logger.info("ledger opened", metadata: [
+                "directory": "\(directory)", "segments": "\(segments.count)", "head_seq": "\(headSeq)", "head_hash": "\(headHash)",
+            ])
+            return FileLedger(directory: directory, options: options, clock: clock, writer: writer,
+                              committed: Committed(segments: segments, headSeq: headSeq, headHash: headHash))
+        } catch {
+            POSIXFile.closeFile(lockFD)
+            throw error
+        }
+    }
+
+    /// Copies the whole segment aside (`<name>.torn-<time>`), then cuts it back to its last
+    /// whole record. Returns the new end. Only ever called for the last segment.
+    private static func cutTornTail(
+        file: SegmentFile, bytes: [UInt8], keep: Int, tornAt: Int, reason: String,
+        directory: String, clock: () -> Date, logger: Logger
+    ) throws(LedgerError) -> Int {
+        let stamp = RFC3339.format(clock()).replacingOccurrences(of: ":", with: "")
+        var aside = file.path + ".torn-" + stamp
+        var attempt = 1
+        while POSIXFile.exists(aside) {
+            attempt += 1
+            aside = file.path + ".torn-" + stamp + "-\(attempt)"
+        }
+        let copy = try POSIXFile.openFile(aside, flags: O_WRONLY | O_CREAT | O_EXCL)
+        do {
+            try POSIXFile.writeAll(copy, bytes, path: aside)
+            try POSIXFile.syncFile(copy, path: aside)
+        } catch {
+            POSIXFile.closeFile(copy)
+            throw error
+        }
+        POSIXFile.closeFile(copy)
+        try POSIXFile.syncDirectory(directory)
+
+        let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY)
+        defer { POSIXFile.closeFile(fd) }
+        var end = keep
+        if tornAt < SegmentFile.headerSize {
+            // Crashed while creating the segment: nothing in it was ever acknowledged.
+            if ftruncate(fd, 0) != 0 { throw .io("truncate \(file.path): \(POSIXFile.errorText(errno))") }
+            if pwrite(fd, file.header, file.header.count, 0) != file.header.count {
+                throw .io("rewrite header of \(file.path): \(POSIXFile.errorText(errno))")
+            }
+            end = SegmentFile.headerSize
+        } else if ftruncate(fd, off_t(keep)) != 0 {
+            throw .io("truncate \(file.path): \(POSIXFile.errorText(errno))")
+        }
+        try POSIXFile.syncFile(fd, path: file.path)
+        logger.warning("cut a torn tail off the last ledger segment", metadata: [
+            "segment": "\(file.name)", "offset": "\(tornAt)", "reason": "\(reason)",
+            "bytes_cut": "\(bytes.count - end)", "copy": "\(aside)",
+        ])
+        return end
+    }
+
+    // MARK: Appending (group commit)
+
+    public func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
+        if events.isEmpty { return [] }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for event in events {
+            let item = PreparedEvent(
+                event: event, typeJSON: JSONValue.string(event.type).serialized(),
+                actorJSON: JSONValue.string(event.actor).serialized(), bodyJSON: event.body.serialized())
+            if item.typeJSON.count + item.actorJSON.count + item.bodyJSON.count + RecordLayout.overheadBound > options.maxRecordBytes {
+                throw .recordTooLarge
+            }
+            prepared.append(item)
+        }
+        let items = prepared
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
+            enum Next { case reject(LedgerError), schedule, wait }
+            let next: Next = intake.withLock { state in
+                if let failure = state.failure { return .reject(.failed(reason: failure)) }
+                if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
+                state.pending.append(PendingAppend(events: items, continuation: continuation))
+                if state.draining { return .wait }
+                state.draining = true
+                return .schedule
+            }
+            switch next {
+            case .reject(let error): continuation.resume(returning: .failure(error))
+            case .schedule: queue.async { self.drain() }
+            case .wait: break
+            }
+        }
+        return try result.get()
+    }
+
+    /// Runs on the writer queue: commits whatever is waiting, again and again, until nothing is.
+    private func drain() {
+        while true {
+            let batch: [PendingAppend] = intake.withLock { state in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return []
+                }
+                defer { state.pending = [] }
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private struct CommitOutcome {
+        var records: [[LedgerRecord]] = []
+        var newSegment: SegmentFile?
+        var index: [SegmentIndexEntry] = []
+        var end = 0
+        var headSeq: UInt64 = 0
+        var headHash = ""
+    }
+
+    /// One write and one sync for the whole batch; then readers see it; then callers return.
+    private func commit(_ batch: [PendingAppend]) {
+        let outcome: Result<CommitOutcome, LedgerError> = writer.withLock { w in
+            var outcome = CommitOutcome()
+            if w.fd < 0 { return .failure(.io("ledger at \(directory) is closed")) }
+            if w.size >= options.segmentBytes && w.segmentRecords > 0 {
+                switch rotate(&w) {
+                case .success(let file): outcome.newSegment = file
+                case .failure(let error): return .failure(error)
+                }
+            }
+            let now = clock()
+            let atText = RFC3339.format(now)
+            let at = RFC3339.parse(atText) ?? now
+            var buffer: [UInt8] = []
+            var seq = w.headSeq
+            var prev = w.headHash
+            var segmentRecords = w.segmentRecords
+            for pending in batch {
+                var records: [LedgerRecord] = []
+                records.reserveCapacity(pending.events.count)
+                for item in pending.events {
+                    seq += 1
+                    var payload = RecordLayout.unsealed(
+                        seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
+                    let hash = RecordLayout.seal(&payload)
+                    if segmentRecords % UInt64(max(1, options.indexStride)) == 0 {
+                        outcome.index.append(SegmentIndexEntry(seq: seq, offset: w.size + buffer.count))
+                    }
+                    RecordFrame.append(payload: payload, to: &buffer)
+                    records.append(LedgerRecord(
+                        seq: seq, at: at, type: item.event.type, actor: item.event.actor, body: item.event.body,
+                        prevHash: String(decoding: prev, as: UTF8.self), hash: String(decoding: hash, as: UTF8.self)))
+                    prev = hash
+                    segmentRecords += 1
+                }
+                outcome.records.append(records)
+            }
+            if let code = buffer.withUnsafeBytes({ POSIXFile.writeAll(w.fd, $0) }) {
+                return .failure(.failed(reason: "write to \(w.segment.path) failed: \(POSIXFile.errorText(code))"))
+            }
+            let code = options.sync(w.fd)
+            if code != 0 {
+                return .failure(.failed(reason: "fdatasync of \(w.segment.path) failed: \(POSIXFile.errorText(code))"))
+            }
+            w.size += buffer.count
+            w.segmentRecords = segmentRecords
+            w.headSeq = seq
+            w.headHash = prev
+            outcome.end = w.size
+            outcome.headSeq = seq
+            outcome.headHash = String(decoding: prev, as: UTF8.self)
+            return .success(outcome)
+        }
+
+        switch outcome {
+        case .success(let outcome):
+            committed.withLock { c in
+                if let file = outcome.newSegment {
+                    c.segments.append(CommittedSegment(file: file, end: SegmentFile.headerSize, lastSeq: file.firstSeq - 1, index: []))
+                }
+                let last = c.segments.count - 1
+                c.segments[last].end = outcome.end
+                c.segments[last].lastSeq = outcome.headSeq
+                c.segments[last].index.append(contentsOf: outcome.index)
+                c.headSeq = outcome.headSeq
+                c.headHash = outcome.headHash
+            }
+            for (pending, records) in zip(batch, outcome.records) {
+                pending.continuation.resume(returning: .success(records))
+            }
+        case .failure(let error):
+            fail(error, batch: batch)
+        }
+    }
+
+    /// Starts the next segment: create, header, sync, then make its directory entry durable.
+    private func rotate(_ w: inout Writer) -> Result<SegmentFile, LedgerError> {
+        let file = SegmentFile(directory: directory, firstSeq: w.headSeq + 1)
+        do throws(LedgerError) {
+            let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+            do throws(LedgerError) {
+                try POSIXFile.writeAll(fd, file.header, path: file.path)
+                let code = options.sync(fd)
+                if code != 0 { throw .io("fdatasync \(file.path): \(POSIXFile.errorText(code))") }
+                try POSIXFile.syncDirectory(directory)
+            } catch {
+                POSIXFile.closeFile(fd)
+                throw error
+            }
+            POSIXFile.closeFile(w.fd)
+            w.fd = fd
+            w.segment = file
+            w.size = SegmentFile.headerSize
+            w.segmentRecords = 0
+            return .success(file)
+        } catch {
+            return .failure(.failed(reason: "starting segment \(file.name) failed: \(error)"))
+        }
+    }
+
+    /// Closes the ledger for writes for good and fails everything waiting. Never retried: after
+    /// a failed fsync the kernel may have dropped the pages and a later fsync would lie.
+    private func fail(_ error: LedgerError, batch: [PendingAppend]) {
+        let reason: String
+        if case .failed(let text) = error { reason = text } else { reason = error.description }
+        let waiting: [PendingAppend] = intake.withLock { state in
+            if state.failure == nil { state.failure = reason }
+            defer { state.pending = [] }
+            return state.pending
+        }
+        options.logger.critical("ledger closed for writes", metadata: ["reason": "\(reason)"])
+        for pending in batch + waiting {
+            pending.continuation.resume(returning: .failure(.failed(reason: reason)))
+        }
+    }
+
+    public var head: (seq: UInt64, hash: String) {
+        committed.withLock { ($0.headSeq, $0.headHash) }
+    }
+
+    public var failure: String? {
+        intake.withLock { $0.failure }
+    }
+
+    /// Stops taking appends, lets those already waiting commit, and closes the files.
+    public func close() {
+        let first: Bool = intake.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        queue.sync {}
+        writer.withLock { w in
+            if w.fd >= 0 { POSIXFile.closeFile(w.fd) }
+            if w.lockFD >= 0 { POSIXFile.closeFile(w.lockFD) }
+            w.fd = -1
+            w.lockFD = -1
+        }
+    }
+
+    // MARK: Reading
+
+    public func records(from seq: UInt64, limit: Int) throws(LedgerError) -> [LedgerRecord] {
+        let start = max(seq, 1)
+        guard limit > 0 else { return [] }
+        // The segments to read, the offset to start at in the first, and each committed end.
+        let plan: [(file: SegmentFile, offset: Int, end: Int)] = committed.withLock { c in
+            guard start <= c.headSeq, !c.segments.isEmpty else { return [] }
+            var lo = 0
+            var hi = c.segments.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if c.segments[mid].file.firstSeq <= start { lo = mid } else { hi = mid - 1 }
+            }
+            var plan: [(file: SegmentFile, offset: Int, end: Int)] = []
+            let wanted = start + UInt64(limit) - 1
+            for position in lo ..< c.segments.count {
+                let segment = c.segments[position]
+                if segment.lastSeq < segment.file.firstSeq { continue }
+                var offset = SegmentFile.headerSize
+                if position == lo, let entry = Self.indexEntry(segment.index, atOrBefore: start) { offset = entry.offset }
+                plan.append((segment.file, offset, segment.end))
+                if segment.lastSeq >= wanted { break }
+            }
+            return plan
+        }
+        var out: [LedgerRecord] = []
+        for step in plan {
+            try readRecords(step.file, from: step.offset, to: step.end, startSeq: start, limit: limit, into: &out)
+            if out.count >= limit { break }
+        }
+        return out
+    }
+
+    private static func indexEntry(_ index: [SegmentIndexEntry], atOrBefore seq: UInt64) -> SegmentIndexEntry? {
+        guard let first = index.first, first.seq <= seq else { return nil }
+        var lo = 0
+        var hi = index.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if index[mid].seq <= seq { lo = mid } else { hi = mid - 1 }
+        }
+        return index[lo]
+    }
+
+    /// Reads frames in [offset, end) in chunks, checking CRC, layout, hash and links as it goes.
+    private func readRecords(_ file: SegmentFile, from offset: Int, to end: Int, startSeq: UInt64, limit: Int, into out: inout [LedgerRecord]) throws(LedgerError) {
+        let fd = try POSIXFile.openFile(file.path, flags: O_RDONLY)
+        defer { POSIXFile.closeFile(fd) }
+        let chunk = 1 << 20
+        var buffer: [UInt8] = []
+        var bufferStart = offset
+        var position = offset
+        func corrupt(_ at: Int, _ reason: String) -> LedgerError {
+            .corrupt(segment: file.name, offset: at, reason: reason)
+        }
+        func ensure(_ count: Int) throws(LedgerError) {
+            if position + count <= bufferStart + buffer.count { return }
+            guard position + count <= end else { throw corrupt(position, "record runs past the committed end \(end)") }
+            buffer = try POSIXFile.readBytes(fd, offset: position, count: min(end - position, max(count, chunk)), path: file.path)
+            bufferStart = position
+            guard buffer.count >= count else { throw corrupt(position, "segment shorter than its committed end \(end)") }
+        }
+        var previous: LedgerRecord? = out.last
+        while position < end && out.count < limit {
+            try ensure(RecordFrame.headerSize)
+            let (length, crc) = buffer.withUnsafeBufferPointer { raw in
+                (Int(RecordFrame.readUInt32(raw, at: position - bufferStart)), RecordFrame.readUInt32(raw, at: position - bufferStart + 4))
+            }
+            guard length > 0 && length <= RecordFrame.maxPayloadBytes else { throw corrupt(position, "impossible frame length \(length)") }
+            try ensure(RecordFrame.headerSize + length)
+            let at = position
+            let start = position - bufferStart + RecordFrame.headerSize
+            let decoded: Result<LedgerRecord?, LedgerError> = buffer.withUnsafeBufferPointer { raw in
+                let payload = UnsafeBufferPointer(rebasing: raw[start ..< start + length])
+                guard CRC32.checksum(payload) == crc else { return .failure(corrupt(at, "CRC mismatch")) }
+                guard let seq = RecordLayout.seq(payload) else { return .failure(corrupt(at, "payload does not start with {\"seq\":N,")) }
+                if seq < startSeq { return .success(nil) }
+                guard let links = RecordLayout.links(payload), RecordLayout.computedHash(payload).elementsEqual(links.hash) else {
+                    return .failure(corrupt(at, "seq \(seq): hash does not match the record's content"))
+                }
+                switch RecordDecoder.decode(payload) {
+                case .success(let record): return .success(record)
+                case .failure(let problem): return .failure(corrupt(at, "seq \(seq): \(problem.message)"))
+                }
+            }
+            if let record = try decoded.get() {
+                if let previous {
+                    guard record.seq == previous.seq + 1 else { throw corrupt(at, "seq \(record.seq) follows \(previous.seq)") }
+                    guard record.prevHash == previous.hash else { throw corrupt(at, "seq \(record.seq): prev_hash does not match seq \(previous.seq)") }
+                } else if record.seq != startSeq {
+                    throw corrupt(at, "seq \(record.seq) where \(startSeq) was expected")
+                }
+                out.append(record)
+                previous = record
+            }
+            position += RecordFrame.headerSize + length
+        }
+    }
+
+    // MARK: Verification
+
+    public func verify() throws(LedgerError) -> (records: UInt64, headHash: String) {
+        let (segments, headSeq, headHash) = committed.withLock { ($0.segments, $0.headSeq, $0.headHash) }
+        var expectedSeq: UInt64 = 1
+        var prevHash = RecordLayout.genesisHashBytes
+        for segment in segments {
+            let bytes = try POSIXFile.readAll(segment.file.path, limit: segment.end)
+            guard bytes.count == segment.end else {
+                throw .corrupt(segment: segment.file.name, offset: bytes.count, reason: "segment shorter than its committed end \(segment.end)")
+            }
+            let scan = try bytes.withUnsafeBufferPointer { buffer in
+                Result { () throws(LedgerError) in
+                    try SegmentScanner.scan(buffer, segment: segment.file, expectedSeq: expectedSeq, prevHash: prevHash,
+                                            isLast: false, depth: .full, indexStride: Int.max)
+                }
+            }.get()
+            expectedSeq = scan.lastSeq + 1
+            prevHash = scan.lastHash
+        }
+        let count = expectedSeq - 1
+        let hash = String(decoding: prevHash, as: UTF8.self)
+        guard count == headSeq, hash == headHash else {
+            throw .corrupt(segment: segments.last?.file.name ?? "-", offset: 0,
+                           reason: "verified head \(count) \(hash) differs from the ledger's head \(headSeq) \(headHash)")
+        }
+        return (count, hash)
+    }
+
+    // MARK: Snapshots
+
+    public func writeSnapshot(_ state: [UInt8], throughSeq: UInt64) throws(LedgerError) {
+        guard let chainHash = chainHash(at: throughSeq) else {
+            throw .io("snapshot through seq \(throughSeq) is beyond the ledger head \(head.seq)")
+        }
+        try snapshots.write(state, throughSeq: throughSeq, chainHash: chainHash)
+    }
+
+    public func latestSnapshot() throws(LedgerError) -> (throughSeq: UInt64, state: [UInt8])? {
+        try snapshots.newestValid(logger: options.logger) { seq in chainHash(at: seq) }
+    }
+
+    /// The hash of record `seq` (64 zeros for 0); nil beyond the head or if it cannot be read.
+    private func chainHash(at seq: UInt64) -> String? {
+        if seq == 0 { return RecordLayout.genesisHash }
+        guard seq <= head.seq else { return nil }
+        return (try? records(from: seq, limit: 1))?.first?.hash
+    }
+}
