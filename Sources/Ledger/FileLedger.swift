@@ -10,17 +10,21 @@ import JSON
 import Logging
 import Synchronization
 
-/// The embedded ledger: segment files in one directory, written by one serial queue that
-/// group-commits (one write and one fdatasync for every append waiting at the time).
+/// The embedded ledger: segment files in one directory. Group commit in two serial stages:
+/// one queue encodes and writes every append waiting at the time with one write(), another
+/// makes all that was written durable with one fdatasync and only then resumes the callers.
 /// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
 public final class FileLedger: Ledger {
     public let directory: String
     private let options: FileLedgerOptions
     private let clock: @Sendable () -> Date
     private let snapshots: SnapshotStore
-    /// The only place writes and fsyncs happen, so seq order is commit order.
-    private let queue = DispatchQueue(label: "rcrp.ledger.writer", qos: .userInitiated)
+    /// Stage 1: the only place records are encoded and written, so seq order is commit order.
+    private let writeQueue = DispatchQueue(label: "rcrp.ledger.write", qos: .userInitiated)
+    /// Stage 2: the only place segments are synced and callers resumed, in write order.
+    private let syncQueue = DispatchQueue(label: "rcrp.ledger.sync", qos: .userInitiated)
     private let intake: Mutex<Intake>
+    private let unsynced: Mutex<Unsynced>
     private let writer: Mutex<Writer>
     private let committed: Mutex<Committed>
 
@@ -30,6 +34,12 @@ public final class FileLedger: Ledger {
         var draining = false
         var failure: String?
         var closed = false
+    }
+
+    /// Batches written and waiting for stage 2.
+    private struct Unsynced: Sendable {
+        var batches: [WrittenBatch] = []
+        var syncing = false
     }
 
     private struct PendingAppend: Sendable {
@@ -45,7 +55,7 @@ public final class FileLedger: Ledger {
         let bodyJSON: [UInt8]
     }
 
-    /// State only the writer queue touches (and close, after the queue is idle).
+    /// State only the write queue touches (and close, after the queues are idle).
     private struct Writer: Sendable {
         var fd: Int32
         var lockFD: Int32
@@ -76,6 +86,7 @@ public final class FileLedger: Ledger {
         self.clock = clock
         self.snapshots = SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept)
         self.intake = Mutex(Intake())
+        self.unsynced = Mutex(Unsynced())
         self.writer = Mutex(writer)
         self.committed = Mutex(committed)
     }
@@ -231,30 +242,105 @@ public final class FileLedger: Ledger {
             }
             switch next {
             case .reject(let error): continuation.resume(returning: .failure(error))
-            case .schedule: queue.async { self.drain() }
+            case .schedule: writeQueue.async { self.drainIntake() }
             case .wait: break
             }
         }
         return try result.get()
     }
 
-    /// Runs on the writer queue: commits whatever is waiting, again and again, until nothing is.
-    private func drain() {
+    /// Stage 1, on the write queue: encodes and writes whatever is waiting, again and again,
+    /// while stage 2 syncs what was written before. Encoding thus overlaps the fdatasync.
+    private func drainIntake() {
         while true {
-            let batch: [PendingAppend] = intake.withLock { state in
+            let (batch, failure): ([PendingAppend], String?) = intake.withLock { state in
                 if state.pending.isEmpty {
                     state.draining = false
-                    return []
+                    return ([], nil)
                 }
                 defer { state.pending = [] }
-                return state.pending
+                return (state.pending, state.failure)
             }
             if batch.isEmpty { return }
-            commit(batch)
+            if let failure {
+                for pending in batch { pending.continuation.resume(returning: .failure(.failed(reason: failure))) }
+                continue
+            }
+            switch write(batch) {
+            case .success(let written):
+                let schedule: Bool = unsynced.withLock { state in
+                    state.batches.append(written)
+                    defer { state.syncing = true }
+                    return !state.syncing
+                }
+                if schedule { syncQueue.async { self.drainUnsynced() } }
+            case .failure(let error):
+                fail(error, appends: batch)
+            }
         }
     }
 
-    private struct CommitOutcome {
+    /// Stage 2, on the sync queue: one sync covers every batch written since the last one;
+    /// then readers see the records; then their callers return.
+    private func drainUnsynced() {
+        while true {
+            let batches: [WrittenBatch] = unsynced.withLock { state in
+                if state.batches.isEmpty {
+                    state.syncing = false
+                    return []
+                }
+                defer { state.batches = [] }
+                return state.batches
+            }
+            if batches.isEmpty { return }
+            var files: [(fd: Int32, path: String)] = []
+            for batch in batches {
+                for file in [batch.retired, (batch.fd, batch.path)] {
+                    if let file, !files.contains(where: { $0.fd == file.fd }) { files.append(file) }
+                }
+            }
+            var error: LedgerError?
+            if let failure = intake.withLock({ $0.failure }) {
+                error = .failed(reason: failure)
+            } else {
+                for file in files {
+                    let code = options.sync(file.fd)
+                    if code != 0 {
+                        error = .failed(reason: "fdatasync of \(file.path) failed: \(POSIXFile.errorText(code))")
+                        break
+                    }
+                }
+            }
+            for batch in batches {
+                if let retired = batch.retired { POSIXFile.closeFile(retired.fd) }
+            }
+            if let error {
+                fail(error, appends: batches.flatMap(\.appends))
+                continue
+            }
+            committed.withLock { c in
+                for batch in batches {
+                    let outcome = batch.outcome
+                    if let file = outcome.newSegment {
+                        c.segments.append(CommittedSegment(file: file, end: SegmentFile.headerSize, lastSeq: file.firstSeq - 1, index: []))
+                    }
+                    let last = c.segments.count - 1
+                    c.segments[last].end = outcome.end
+                    c.segments[last].lastSeq = outcome.headSeq
+                    c.segments[last].index.append(contentsOf: outcome.index)
+                    c.headSeq = outcome.headSeq
+                    c.headHash = outcome.headHash
+                }
+            }
+            for batch in batches {
+                for (pending, records) in zip(batch.appends, batch.outcome.records) {
+                    pending.continuation.resume(returning: .success(records))
+                }
+            }
+        }
+    }
+
+    private struct CommitOutcome: Sendable {
         var records: [[LedgerRecord]] = []
         var newSegment: SegmentFile?
         var index: [SegmentIndexEntry] = []
@@ -263,14 +349,28 @@ public final class FileLedger: Ledger {
         var headHash = ""
     }
 
-    /// One write and one sync for the whole batch; then readers see it; then callers return.
-    private func commit(_ batch: [PendingAppend]) {
-        let outcome: Result<CommitOutcome, LedgerError> = writer.withLock { w in
+    /// A batch written but not yet covered by a sync, with the file it went to and, after a
+    /// rotation, the previous segment's file (synced, then closed, by stage 2).
+    private struct WrittenBatch: Sendable {
+        let appends: [PendingAppend]
+        let outcome: CommitOutcome
+        let fd: Int32
+        let path: String
+        let retired: (fd: Int32, path: String)?
+    }
+
+    /// Gives the batch its seqs, time and hashes and writes it with one write().
+    private func write(_ batch: [PendingAppend]) -> Result<WrittenBatch, LedgerError> {
+        writer.withLock { w in
             var outcome = CommitOutcome()
+            var retired: (fd: Int32, path: String)?
             if w.fd < 0 { return .failure(.io("ledger at \(directory) is closed")) }
             if w.size >= options.segmentBytes && w.segmentRecords > 0 {
+                let old = (w.fd, w.segment.path)
                 switch rotate(&w) {
-                case .success(let file): outcome.newSegment = file
+                case .success(let file):
+                    outcome.newSegment = file
+                    retired = old
                 case .failure(let error): return .failure(error)
                 }
             }
@@ -304,10 +404,6 @@ public final class FileLedger: Ledger {
             if let code = buffer.withUnsafeBytes({ POSIXFile.writeAll(w.fd, $0) }) {
                 return .failure(.failed(reason: "write to \(w.segment.path) failed: \(POSIXFile.errorText(code))"))
             }
-            let code = options.sync(w.fd)
-            if code != 0 {
-                return .failure(.failed(reason: "fdatasync of \(w.segment.path) failed: \(POSIXFile.errorText(code))"))
-            }
             w.size += buffer.count
             w.segmentRecords = segmentRecords
             w.headSeq = seq
@@ -315,31 +411,12 @@ public final class FileLedger: Ledger {
             outcome.end = w.size
             outcome.headSeq = seq
             outcome.headHash = String(decoding: prev, as: UTF8.self)
-            return .success(outcome)
-        }
-
-        switch outcome {
-        case .success(let outcome):
-            committed.withLock { c in
-                if let file = outcome.newSegment {
-                    c.segments.append(CommittedSegment(file: file, end: SegmentFile.headerSize, lastSeq: file.firstSeq - 1, index: []))
-                }
-                let last = c.segments.count - 1
-                c.segments[last].end = outcome.end
-                c.segments[last].lastSeq = outcome.headSeq
-                c.segments[last].index.append(contentsOf: outcome.index)
-                c.headSeq = outcome.headSeq
-                c.headHash = outcome.headHash
-            }
-            for (pending, records) in zip(batch, outcome.records) {
-                pending.continuation.resume(returning: .success(records))
-            }
-        case .failure(let error):
-            fail(error, batch: batch)
+            return .success(WrittenBatch(appends: batch, outcome: outcome, fd: w.fd, path: w.segment.path, retired: retired))
         }
     }
 
     /// Starts the next segment: create, header, sync, then make its directory entry durable.
+    /// The previous segment's descriptor stays open until stage 2 has synced it.
     private func rotate(_ w: inout Writer) -> Result<SegmentFile, LedgerError> {
         let file = SegmentFile(directory: directory, firstSeq: w.headSeq + 1)
         do throws(LedgerError) {
@@ -353,7 +430,6 @@ public final class FileLedger: Ledger {
                 POSIXFile.closeFile(fd)
                 throw error
             }
-            POSIXFile.closeFile(w.fd)
             w.fd = fd
             w.segment = file
             w.size = SegmentFile.headerSize
@@ -366,17 +442,19 @@ public final class FileLedger: Ledger {
 
     /// Closes the ledger for writes for good and fails everything waiting. Never retried: after
     /// a failed fsync the kernel may have dropped the pages and a later fsync would lie.
-    private func fail(_ error: LedgerError, batch: [PendingAppend]) {
+    private func fail(_ error: LedgerError, appends: [PendingAppend]) {
         let reason: String
         if case .failed(let text) = error { reason = text } else { reason = error.description }
-        let waiting: [PendingAppend] = intake.withLock { state in
-            if state.failure == nil { state.failure = reason }
+        let (waiting, first): ([PendingAppend], Bool) = intake.withLock { state in
+            let first = state.failure == nil
+            if first { state.failure = reason }
             defer { state.pending = [] }
-            return state.pending
+            return (state.pending, first)
         }
-        options.logger.critical("ledger closed for writes", metadata: ["reason": "\(reason)"])
-        for pending in batch + waiting {
-            pending.continuation.resume(returning: .failure(.failed(reason: reason)))
+        if first { options.logger.critical("ledger closed for writes", metadata: ["reason": "\(reason)"]) }
+        let failure = intake.withLock { $0.failure } ?? reason
+        for pending in appends + waiting {
+            pending.continuation.resume(returning: .failure(.failed(reason: failure)))
         }
     }
 
@@ -395,7 +473,8 @@ public final class FileLedger: Ledger {
             return !state.closed
         }
         guard first else { return }
-        queue.sync {}
+        writeQueue.sync {}
+        syncQueue.sync {}
         writer.withLock { w in
             if w.fd >= 0 { POSIXFile.closeFile(w.fd) }
             if w.lockFD >= 0 { POSIXFile.closeFile(w.lockFD) }
