@@ -126,31 +126,20 @@ public final class FileLedger: Ledger {
                 files = [first]
             }
 
+            let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: options.verifyHashesOnOpen ? .full : .links,
+                                             indexStride: options.indexStride)
             var segments: [CommittedSegment] = []
-            var expectedSeq: UInt64 = 1
-            var prevHash = RecordLayout.genesisHashBytes
-            var lastEnd = 0
-            for (position, file) in files.enumerated() {
-                let isLast = position == files.count - 1
-                let bytes = try POSIXFile.readAll(file.path)
-                let scanned = bytes.withUnsafeBufferPointer { buffer in
-                    Result { () throws(LedgerError) in
-                        try SegmentScanner.scan(
-                            buffer, segment: file, expectedSeq: expectedSeq, prevHash: prevHash, isLast: isLast,
-                            depth: options.verifyHashesOnOpen ? .full : .links, indexStride: options.indexStride)
-                    }
+            for var segment in scanned {
+                if let torn = segment.scan.torn {
+                    segment.scan.end = try cutTornTail(file: segment.file, keep: segment.scan.end, tornAt: torn.offset, reason: torn.reason,
+                                                       directory: directory, clock: clock, logger: logger)
                 }
-                var scan = try scanned.get()
-                if let torn = scan.torn {
-                    scan.end = try cutTornTail(file: file, bytes: bytes, keep: scan.end, tornAt: torn.offset, reason: torn.reason,
-                                               directory: directory, clock: clock, logger: logger)
-                }
-                segments.append(CommittedSegment(file: file, end: scan.end, lastSeq: scan.lastSeq, index: scan.index))
-                expectedSeq = scan.lastSeq + 1
-                prevHash = scan.lastHash
-                lastEnd = scan.end
+                segments.append(CommittedSegment(file: segment.file, end: segment.scan.end, lastSeq: segment.scan.lastSeq, index: segment.scan.index))
             }
-
+            let lastScan = scanned[scanned.count - 1].scan
+            let expectedSeq = lastScan.lastSeq + 1
+            let prevHash = lastScan.lastHash
+            let lastEnd = segments[segments.count - 1].end
             let last = segments[segments.count - 1]
             let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY | O_APPEND)
             let headSeq = expectedSeq - 1
@@ -172,9 +161,10 @@ public final class FileLedger: Ledger {
     /// Copies the whole segment aside (`<name>.torn-<time>`), then cuts it back to its last
     /// whole record. Returns the new end. Only ever called for the last segment.
     private static func cutTornTail(
-        file: SegmentFile, bytes: [UInt8], keep: Int, tornAt: Int, reason: String,
+        file: SegmentFile, keep: Int, tornAt: Int, reason: String,
         directory: String, clock: () -> Date, logger: Logger
     ) throws(LedgerError) -> Int {
+        let bytes = try POSIXFile.readAll(file.path)
         let stamp = RFC3339.format(clock()).replacingOccurrences(of: ":", with: "")
         var aside = file.path + ".torn-" + stamp
         var attempt = 1
@@ -587,22 +577,10 @@ public final class FileLedger: Ledger {
 
     public func verify() throws(LedgerError) -> (records: UInt64, headHash: String) {
         let (segments, headSeq, headHash) = committed.withLock { ($0.segments, $0.headSeq, $0.headHash) }
-        var expectedSeq: UInt64 = 1
-        var prevHash = RecordLayout.genesisHashBytes
-        for segment in segments {
-            let bytes = try POSIXFile.readAll(segment.file.path, limit: segment.end)
-            guard bytes.count == segment.end else {
-                throw .corrupt(segment: segment.file.name, offset: bytes.count, reason: "segment shorter than its committed end \(segment.end)")
-            }
-            let scan = try bytes.withUnsafeBufferPointer { buffer in
-                Result { () throws(LedgerError) in
-                    try SegmentScanner.scan(buffer, segment: segment.file, expectedSeq: expectedSeq, prevHash: prevHash,
-                                            isLast: false, depth: .full, indexStride: Int.max)
-                }
-            }.get()
-            expectedSeq = scan.lastSeq + 1
-            prevHash = scan.lastHash
-        }
+        let scanned = try LedgerScan.run(segments.map(\.file), limits: segments.map(\.end), tornTailAllowed: false,
+                                         depth: .full, indexStride: Int.max)
+        let expectedSeq = scanned[scanned.count - 1].scan.lastSeq + 1
+        let prevHash = scanned[scanned.count - 1].scan.lastHash
         let count = expectedSeq - 1
         let hash = String(decoding: prevHash, as: UTF8.self)
         guard count == headSeq, hash == headHash else {

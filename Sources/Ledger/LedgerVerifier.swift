@@ -21,21 +21,11 @@ public enum LedgerVerifier {
     public static func verify(directory: String) throws(LedgerError) -> LedgerVerification {
         let files = try SegmentFile.list(directory: directory)
         guard !files.isEmpty else { throw .io("no ledger segments (*.log) in \(directory)") }
-        var expectedSeq: UInt64 = 1
-        var prevHash = RecordLayout.genesisHashBytes
-        var torn: LedgerVerification.TornTail?
-        for (position, file) in files.enumerated() {
-            let bytes = try POSIXFile.readAll(file.path)
-            let scan = try bytes.withUnsafeBufferPointer { buffer in
-                Result { () throws(LedgerError) in
-                    try SegmentScanner.scan(buffer, segment: file, expectedSeq: expectedSeq, prevHash: prevHash,
-                                            isLast: position == files.count - 1, depth: .full, indexStride: Int.max)
-                }
-            }.get()
-            if let tail = scan.torn { torn = .init(segment: file.name, offset: tail.offset, reason: tail.reason) }
-            expectedSeq = scan.lastSeq + 1
-            prevHash = scan.lastHash
-        }
+        let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: .full, indexStride: Int.max)
+        let last = scanned[scanned.count - 1]
+        let torn = last.scan.torn.map { LedgerVerification.TornTail(segment: last.file.name, offset: $0.offset, reason: $0.reason) }
+        let expectedSeq = last.scan.lastSeq + 1
+        let prevHash = last.scan.lastHash
         return LedgerVerification(records: expectedSeq - 1, headHash: String(decoding: prevHash, as: UTF8.self),
                                   segments: files.count, tornTail: torn)
     }

@@ -19,8 +19,11 @@ struct SegmentScan: Sendable {
     var records: UInt64 = 0
     /// firstSeq - 1 when the segment holds no records.
     var lastSeq: UInt64
-    /// 64 hex bytes: the hash of the last record, or the incoming prev hash when empty.
+    /// 64 hex bytes: the hash of the last record, or the incoming prev hash when empty
+    /// (empty when none was given).
     var lastHash: [UInt8]
+    /// The first record's prev_hash, for joining segments scanned independently.
+    var firstPrevHash: [UInt8]?
     /// Offset just past the last whole record.
     var end: Int
     /// A torn or partly written tail (only ever in the last segment) and why it counts as torn.
@@ -33,12 +36,13 @@ enum SegmentScanner {
     /// Throws `.corrupt` for anything that is not a torn tail of the last segment.
     /// - Parameters:
     ///   - expectedSeq: the seq the segment's first record must have.
-    ///   - prevHash: 64 hex bytes the first record's prev_hash must equal.
+    ///   - prevHash: 64 hex bytes the first record's prev_hash must equal; nil to scan the
+    ///     segment on its own (the caller then checks `firstPrevHash`).
     static func scan(
-        _ bytes: UnsafeBufferPointer<UInt8>, segment: SegmentFile, expectedSeq: UInt64, prevHash: [UInt8],
+        _ bytes: UnsafeBufferPointer<UInt8>, segment: SegmentFile, expectedSeq: UInt64, prevHash: [UInt8]?,
         isLast: Bool, depth: ScanDepth, indexStride: Int
     ) throws(LedgerError) -> SegmentScan {
-        var scan = SegmentScan(lastSeq: expectedSeq &- 1, lastHash: prevHash, end: 0)
+        var scan = SegmentScan(lastSeq: expectedSeq &- 1, lastHash: prevHash ?? [], end: 0)
         func corrupt(_ offset: Int, _ reason: String) -> LedgerError {
             .corrupt(segment: segment.name, offset: offset, reason: reason)
         }
@@ -101,7 +105,8 @@ enum SegmentScanner {
             guard let links = RecordLayout.links(payload) else {
                 throw corrupt(offset, "seq \(seq): payload does not end with the prev_hash and hash members")
             }
-            guard links.prev.elementsEqual(scan.lastHash) else {
+            if scan.records == 0 { scan.firstPrevHash = Array(links.prev) }
+            guard (scan.records == 0 && prevHash == nil) || links.prev.elementsEqual(scan.lastHash) else {
                 throw corrupt(offset, "seq \(seq): prev_hash does not match the previous record's hash (chain broken)")
             }
             if depth == .full {

@@ -67,7 +67,7 @@ struct SnapshotStore: Sendable {
     func newestValid(logger: Logger, chainHash: (UInt64) -> String?) throws(LedgerError) -> (throughSeq: UInt64, state: [UInt8])? {
         for (seq, name) in try snapshots().reversed() {
             let path = directory + "/" + name
-            switch check(try POSIXFile.readAll(path), expectedSeq: seq) {
+            switch try load(path, expectedSeq: seq) {
             case .failure(let problem):
                 logger.error("skipping snapshot", metadata: ["file": "\(path)", "reason": "\(problem.message)"])
             case .success(let (state, hash)):
@@ -96,23 +96,40 @@ struct SnapshotStore: Sendable {
         let message: String
     }
 
-    private func check(_ bytes: [UInt8], expectedSeq: UInt64) -> Result<([UInt8], String), Problem> {
-        guard bytes.count >= Self.headerSize + Self.trailerSize else { return .failure(Problem(message: "file too short (\(bytes.count) bytes)")) }
-        guard bytes.starts(with: Self.magic) else { return .failure(Problem(message: "bad magic")) }
-        let body = bytes[0 ..< bytes.count - Self.trailerSize]
-        guard SHA256.hash(body).elementsEqual(bytes[(bytes.count - Self.trailerSize)...]) else {
-            return .failure(Problem(message: "checksum mismatch"))
+    /// Reads a snapshot with one copy of the state (no zero-fill, no slice copy) and checks it.
+    private func load(_ path: String, expectedSeq: UInt64) throws(LedgerError) -> Result<([UInt8], String), Problem> {
+        let fd = try POSIXFile.openFile(path, flags: O_RDONLY)
+        defer { POSIXFile.closeFile(fd) }
+        let size = try POSIXFile.size(fd, path: path)
+        guard size >= Self.headerSize + Self.trailerSize else { return .failure(Problem(message: "file too short (\(size) bytes)")) }
+        let header = try POSIXFile.readBytes(fd, offset: 0, count: Self.headerSize, path: path)
+        guard header.starts(with: Self.magic) else { return .failure(Problem(message: "bad magic")) }
+        let (seq, length) = header.withUnsafeBufferPointer { (RecordFrame.readUInt64($0, at: 8), RecordFrame.readUInt64($0, at: 16)) }
+        guard seq == expectedSeq else { return .failure(Problem(message: "header says seq \(seq), name says \(expectedSeq)")) }
+        guard length == UInt64(size - Self.headerSize - Self.trailerSize) else {
+            return .failure(Problem(message: "state length \(length) does not match the file size \(size)"))
         }
-        return bytes.withUnsafeBufferPointer { raw in
-            let seq = RecordFrame.readUInt64(raw, at: 8)
-            let length = RecordFrame.readUInt64(raw, at: 16)
-            guard seq == expectedSeq else { return .failure(Problem(message: "header says seq \(seq), name says \(expectedSeq)")) }
-            guard length == UInt64(bytes.count - Self.headerSize - Self.trailerSize) else {
-                return .failure(Problem(message: "state length \(length) does not match the file size"))
+        var failure: Int32 = 0
+        let state = [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, initialized in
+            var done = 0
+            while done < buffer.count {
+                let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(Self.headerSize + done))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    failure = n < 0 ? errno : EIO
+                    break
+                }
+                done += n
             }
-            let hash = String(decoding: raw[24 ..< 88], as: UTF8.self)
-            return .success((Array(raw[Self.headerSize ..< bytes.count - Self.trailerSize]), hash))
+            initialized = done
         }
+        if failure != 0 { throw .io("read \(path): \(POSIXFile.errorText(failure))") }
+        let trailer = try POSIXFile.readBytes(fd, offset: size - Self.trailerSize, count: Self.trailerSize, path: path)
+        var hasher = SHA256Hasher()
+        hasher.update(header)
+        hasher.update(state)
+        guard hasher.finalize() == trailer else { return .failure(Problem(message: "checksum mismatch")) }
+        return .success((state, String(decoding: header[24 ..< 88], as: UTF8.self)))
     }
 
     private func snapshots() throws(LedgerError) -> [(UInt64, String)] {
