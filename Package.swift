@@ -47,6 +47,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rcrp-router", dependencies: ["App"]),
+        // Ledger benchmarks (scripts/bench/ledger.sh), not part of the product.
+        .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
