@@ -293,6 +293,14 @@ public final class FileLedger: Ledger {
             if let failure = intake.withLock({ $0.failure }) {
                 error = .failed(reason: failure)
             } else {
+                let started = ContinuousClock.now
+                defer {
+                    if error == nil, let observe = options.syncObserver {
+                        let elapsed = (ContinuousClock.now - started).components
+                        let records = batches.reduce(0) { $0 + $1.outcome.records.reduce(0) { $0 + $1.count } }
+                        observe(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, records)
+                    }
+                }
                 for file in files {
                     let code = options.sync(file.fd)
                     if code != 0 {
@@ -488,7 +496,7 @@ public final class FileLedger: Ledger {
                 if c.segments[mid].file.firstSeq <= start { lo = mid } else { hi = mid - 1 }
             }
             var plan: [(file: SegmentFile, offset: Int, end: Int)] = []
-            let wanted = start + UInt64(limit) - 1
+            let wanted = start &+ min(UInt64(limit), UInt64.max - start) &- 1
             for position in lo ..< c.segments.count {
                 let segment = c.segments[position]
                 if segment.lastSeq < segment.file.firstSeq { continue }

@@ -77,7 +77,13 @@ import Testing
 
     @Test func concurrentAppendersGetGapFreeOrderedSeq() async throws {
         let dir = TemporaryDirectory()
-        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 64 << 10))
+        let synced = Mutex((syncs: 0, records: 0))
+        var options = LedgerFixture.options(segmentBytes: 64 << 10)
+        options.syncObserver = { seconds, records in
+            #expect(seconds >= 0)
+            synced.withLock { $0 = ($0.syncs + 1, $0.records + records) }
+        }
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
         defer { ledger.close() }
         let tasks = 64
         let perTask = 40
@@ -105,6 +111,11 @@ import Testing
         #expect(ledger.head.seq == UInt64(total))
         #expect(try ledger.verify().records == UInt64(total))
         #expect(try LedgerFixture.segments(dir.ledger).count > 1)
+        // Every record was covered by exactly one observed sync, and syncs were shared.
+        let observed = synced.withLock { $0 }
+        #expect(observed.records == total)
+        #expect(observed.syncs < tasks * perTask)
+        #expect(try ledger.records(from: 1, limit: .max).count == total)
     }
 
     @Test func segmentsRotateBySizeAndReadAcrossThem() async throws {
