@@ -24,6 +24,7 @@ public final class FileLedger: Ledger {
     /// Stage 2: the only place segments are synced and callers resumed, in write order.
     private let syncQueue = DispatchQueue(label: "rcrp.ledger.sync", qos: .userInitiated)
     private let intake: Mutex<Intake>
+    private static let maxBatchBytes = 8 << 20
     private let unsynced: Mutex<Unsynced>
     private let writer: Mutex<Writer>
     private let committed: Mutex<Committed>
@@ -44,6 +45,8 @@ public final class FileLedger: Ledger {
 
     private struct PendingAppend: Sendable {
         let events: [PreparedEvent]
+        /// Upper bound of the bytes it adds to a write.
+        let bytes: Int
         let continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>
     }
 
@@ -220,12 +223,13 @@ public final class FileLedger: Ledger {
             prepared.append(item)
         }
         let items = prepared
+        let bytes = items.reduce(0) { $0 + $1.typeJSON.count + $1.actorJSON.count + $1.bodyJSON.count + RecordLayout.overheadBound }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
             enum Next { case reject(LedgerError), schedule, wait }
             let next: Next = intake.withLock { state in
                 if let failure = state.failure { return .reject(.failed(reason: failure)) }
                 if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
-                state.pending.append(PendingAppend(events: items, continuation: continuation))
+                state.pending.append(PendingAppend(events: items, bytes: bytes, continuation: continuation))
                 if state.draining { return .wait }
                 state.draining = true
                 return .schedule
@@ -248,8 +252,17 @@ public final class FileLedger: Ledger {
                     state.draining = false
                     return ([], nil)
                 }
-                defer { state.pending = [] }
-                return (state.pending, state.failure)
+                // One write() of at most ~maxBatchBytes (but at least one append), so a burst
+                // of large records cannot make one huge buffer.
+                var bytes = 0
+                var count = 0
+                while count < state.pending.count && (count == 0 || bytes + state.pending[count].bytes <= Self.maxBatchBytes) {
+                    bytes += state.pending[count].bytes
+                    count += 1
+                }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return (batch, state.failure)
             }
             if batch.isEmpty { return }
             if let failure {

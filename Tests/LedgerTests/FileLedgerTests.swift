@@ -118,6 +118,26 @@ import Testing
         #expect(try ledger.records(from: 1, limit: .max).count == total)
     }
 
+    @Test func burstOfLargeRecordsCommitsInOrder() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 4 << 20))
+        defer { ledger.close() }
+        let notes = String(repeating: "n", count: 500_000)
+        let seqs = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for n in 0 ..< 40 {
+                group.addTask {
+                    try await ledger.append([LedgerEvent(type: "call.received", actor: "key-\(n)", body: ["notes": .string(notes)])])[0].seq
+                }
+            }
+            var all: [UInt64] = []
+            for try await seq in group { all.append(seq) }
+            return all
+        }
+        #expect(seqs.sorted() == Array(1...40))
+        #expect(try ledger.verify().records == 40)
+        #expect(try ledger.records(from: 17, limit: 2).map { $0.body["notes"]?.stringValue?.count } == [500_000, 500_000])
+    }
+
     @Test func segmentsRotateBySizeAndReadAcrossThem() async throws {
         let dir = TemporaryDirectory()
         let options = LedgerFixture.options(segmentBytes: 4096, indexStride: 3)
