@@ -389,6 +389,7 @@ public final class FileLedger: Ledger {
             let atText = RFC3339.format(now)
             let at = RFC3339.parse(atText) ?? now
             var buffer: [UInt8] = []
+            buffer.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
             var seq = w.headSeq
             var prev = w.headHash
             var segmentRecords = w.segmentRecords
@@ -397,13 +398,11 @@ public final class FileLedger: Ledger {
                 records.reserveCapacity(pending.events.count)
                 for item in pending.events {
                     seq += 1
-                    var payload = RecordLayout.unsealed(
-                        seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
-                    let hash = RecordLayout.seal(&payload)
                     if segmentRecords % UInt64(max(1, options.indexStride)) == 0 {
                         outcome.index.append(SegmentIndexEntry(seq: seq, offset: w.size + buffer.count))
                     }
-                    RecordFrame.append(payload: payload, to: &buffer)
+                    let hash = RecordLayout.appendFramedRecord(
+                        to: &buffer, seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
                     records.append(LedgerRecord(
                         seq: seq, at: at, type: item.event.type, actor: item.event.actor, body: item.event.body,
                         prevHash: String(decoding: prev, as: UTF8.self), hash: String(decoding: hash, as: UTF8.self)))
