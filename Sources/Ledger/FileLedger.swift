@@ -117,6 +117,13 @@ public final class FileLedger: Ledger {
             throw .io("\(directory) is in use by another process (\(lockPath) is locked)")
         }
         do {
+            // The directories may have just been created: make their entries durable too.
+            try POSIXFile.syncDirectory(directory)
+            if let slash = directory.lastIndex(of: "/") {
+                try POSIXFile.syncDirectory(slash == directory.startIndex ? "/" : String(directory[..<slash]))
+            } else {
+                try POSIXFile.syncDirectory(".")
+            }
             try SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept).removeTemporaries()
             var files = try SegmentFile.list(directory: directory)
             if files.isEmpty {
