@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// One call passed to one agency: who must take it, by when, and every step it went through.
 /// A value type; moves return the next value or a conflict, and the caller records the move.
@@ -140,5 +141,58 @@ public struct HandoffStep: Sendable, Hashable {
         self.by = by
         self.reason = reason
         self.note = note
+    }
+}
+
+extension Handoff {
+    /// The whole handoff for a state snapshot.
+    public var snapshotJSON: JSONValue {
+        [
+            "id": .string(id), "call_id": .string(callID), "decision_id": .string(decisionID),
+            "agency_id": .optional(agencyID), "agency_kind": .string(agencyKind.rawValue),
+            "created_at": .string(RFC3339.format(createdAt)),
+            "acknowledge_by": .optional(acknowledgeBy.map(RFC3339.format)), "accept_by": .optional(acceptBy.map(RFC3339.format)),
+            "status": .string(status.rawValue), "changed_seq": .string(String(changedSeq)),
+            "acknowledged_at": .optional(acknowledgedAt.map(RFC3339.format)), "accepted_at": .optional(acceptedAt.map(RFC3339.format)),
+            "decline_reason": .optional(declineReason?.rawValue), "escalation_cause": .optional(escalationCause?.rawValue),
+            "history": .array(history.map { step in
+                ["status": .string(step.status.rawValue), "at": .string(RFC3339.format(step.at)), "seq": .string(String(step.seq)),
+                 "by": .optional(step.by), "reason": .optional(step.reason), "note": .optional(step.note)]
+            }),
+        ]
+    }
+
+    public init?(snapshot json: JSONValue) {
+        func date(_ key: String) -> Date? { json[key]?.stringValue.flatMap(RFC3339.parse) }
+        guard let id = json["id"]?.stringValue, let callID = json["call_id"]?.stringValue,
+              let decisionID = json["decision_id"]?.stringValue,
+              let kind = json["agency_kind"]?.stringValue.flatMap(AgencyKind.init(rawValue:)),
+              let createdAt = date("created_at"),
+              let status = json["status"]?.stringValue.flatMap(HandoffStatus.init(rawValue:)),
+              let changedSeq = json["changed_seq"]?.stringValue.flatMap(UInt64.init),
+              let history = json["history"]?.arrayValue else { return nil }
+        self.id = id
+        self.callID = callID
+        self.decisionID = decisionID
+        self.agencyID = json["agency_id"]?.stringValue
+        self.agencyKind = kind
+        self.createdAt = createdAt
+        self.acknowledgeBy = date("acknowledge_by")
+        self.acceptBy = date("accept_by")
+        self.status = status
+        self.changedSeq = changedSeq
+        self.acknowledgedAt = date("acknowledged_at")
+        self.acceptedAt = date("accepted_at")
+        self.declineReason = json["decline_reason"]?.stringValue.flatMap(DeclineReason.init(rawValue:))
+        self.escalationCause = json["escalation_cause"]?.stringValue.flatMap(EscalationCause.init(rawValue:))
+        var steps: [HandoffStep] = []
+        for item in history {
+            guard let status = item["status"]?.stringValue.flatMap(HandoffStatus.init(rawValue:)),
+                  let at = item["at"]?.stringValue.flatMap(RFC3339.parse),
+                  let seq = item["seq"]?.stringValue.flatMap(UInt64.init) else { return nil }
+            steps.append(HandoffStep(status: status, at: at, seq: seq, by: item["by"]?.stringValue,
+                                     reason: item["reason"]?.stringValue, note: item["note"]?.stringValue))
+        }
+        self.history = steps
     }
 }

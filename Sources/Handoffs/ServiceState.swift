@@ -5,22 +5,22 @@ import JSON
 /// issued keys, calls and their decisions, handoffs, the change feeds the long polls read, and
 /// the idempotent answers. Time comes from the records, never from a clock.
 public struct ServiceState: Sendable {
-    public private(set) var agencies = AgencyDirectory()
-    public private(set) var issuedKeys: [String: IssuedKey] = [:]
-    public private(set) var keyIDsByHash: [String: String] = [:]
-    public private(set) var calls: [String: CallEntry] = [:]
-    public private(set) var callOrder: [String] = []
-    public private(set) var handoffs: [String: Handoff] = [:]
+    public internal(set) var agencies = AgencyDirectory()
+    public internal(set) var issuedKeys: [String: IssuedKey] = [:]
+    public internal(set) var keyIDsByHash: [String: String] = [:]
+    public internal(set) var calls: [String: CallEntry] = [:]
+    public internal(set) var callOrder: [String] = []
+    public internal(set) var handoffs: [String: Handoff] = [:]
     /// Handoffs that may still need the deadline timer.
-    public private(set) var openHandoffIDs: Set<String> = []
-    public private(set) var agencyFeeds: [String: ChangeFeed] = [:]
+    public internal(set) var openHandoffIDs: Set<String> = []
+    public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
-    public private(set) var escalations = ChangeFeed()
-    public private(set) var idempotency: [String: IdempotencyEntry] = [:]
+    public internal(set) var escalations = ChangeFeed()
+    public internal(set) var idempotency: [String: IdempotencyEntry] = [:]
     /// When each subject reference was in a call, oldest first (repeat contact).
-    public private(set) var subjectContacts: [String: [Date]] = [:]
-    public private(set) var lastSeq: UInt64 = 0
-    public private(set) var dataReads: UInt64 = 0
+    public internal(set) var subjectContacts: [String: [Date]] = [:]
+    public internal(set) var lastSeq: UInt64 = 0
+    public internal(set) var dataReads: UInt64 = 0
 
     public init() {}
 

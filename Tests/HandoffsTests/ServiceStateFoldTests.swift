@@ -96,3 +96,28 @@ import Testing
         }
     }
 }
+
+@Suite struct StateSnapshotTests {
+    @Test func aSnapshotRestoresTheStateAndItsFeeds() throws {
+        let fold = ServiceStateFoldTests()
+        var state = try fold.folded()
+        try state.apply(seq: 3, at: fold.clock.now, type: "handoff.declined", actor: "mh",
+                        body: ["handoff_id": "h_1", "by": "n", "reason": "no_capacity", "note": "full"])
+        try state.apply(seq: 4, at: fold.clock.now, type: "key.issued", actor: "admin",
+                        body: ["key_id": "k_1", "agency_id": "mh", "sha256": "ab"])
+        let restored = try #require(StateSnapshot.decode(StateSnapshot.encode(state)))
+        #expect(restored.lastSeq == 4)
+        #expect(restored.handoffs == state.handoffs)
+        #expect(restored.calls == state.calls)
+        #expect(restored.agencies == state.agencies)
+        #expect(restored.keyIDsByHash == ["ab": "k_1"])
+        #expect(restored.escalations.changes(after: 0, limit: 10).map(\.id) == state.escalations.changes(after: 0, limit: 10).map(\.id))
+        #expect(restored.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.seq) == [3])
+        #expect(restored.idempotentAnswer(actor: "cr", key: "k1", now: fold.clock.now)?.status == 201)
+        #expect(restored.contacts(reference: "P-1", before: fold.clock.now, days: 1) == 1)
+    }
+
+    @Test func somethingElseIsNotASnapshot() {
+        #expect(StateSnapshot.decode(Array("{\"format\":\"other\"}".utf8)) == nil)
+    }
+}
