@@ -1,4 +1,5 @@
 import JSON
+import Triage
 
 /// A field of a request body that is wrong, and why (API.md's `errors[]`).
 public struct BodyProblem: Sendable, Hashable {

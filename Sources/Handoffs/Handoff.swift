@@ -1,4 +1,5 @@
 import Foundation
+import Triage
 import JSON
 
 /// One call passed to one agency: who must take it, by when, and every step it went through.

@@ -1,4 +1,5 @@
 import Foundation
+import Triage
 import JSON
 
 /// A handoff created by a command (triage, retriage, override, re-routing after deactivation),
