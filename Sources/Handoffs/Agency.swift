@@ -1,4 +1,5 @@
 import Triage
+
 /// A partner that receives handoffs: what it is, where it covers and how fast it must answer.
 public struct Agency: Sendable, Hashable {
     public var id: String

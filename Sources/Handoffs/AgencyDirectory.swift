@@ -1,4 +1,5 @@
 import Triage
+
 /// The registered agencies in registration order, and the routing of a handoff to one of them.
 public struct AgencyDirectory: Sendable, Hashable {
     public private(set) var agencies: [Agency] = []

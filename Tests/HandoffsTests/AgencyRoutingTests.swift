@@ -1,4 +1,5 @@
 import Testing
+import Triage
 @testable import Handoffs
 
 @Suite struct AgencyRoutingTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Triage
 @testable import Handoffs
 
 @Suite struct HandoffStateMachineTests {
