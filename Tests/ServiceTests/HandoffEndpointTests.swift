@@ -123,24 +123,35 @@ import Testing
         #expect(trust["accept_by"]?.stringValue == RFC3339.format(arrived.addingTimeInterval(3600)))
     }
 
+    /// The wake-up itself takes microseconds; the answer also waits for the fsync of its data.read
+    /// record. On a shared machine one fsync can stall, so the median of five rounds is held to 50 ms.
     @Test func aLongPollWakesWithin50msOfANewHandoff() async throws {
         let live = try await LiveService()
         defer { Task { await live.stop() } }
         let start = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs", key: partner)
-        let cursor = try #require(start.json["next_cursor"]?.stringValue)
-        async let poll = live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?after=\(cursor)&wait=10", key: partner)
-        try await Task.sleep(for: .milliseconds(200))
-        let posted = ContinuousClock.now
-        let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-LP", subject: nil))
-        let answered = try await poll
-        let latency = ContinuousClock.now - posted
-        #expect(answered.status == 200)
-        #expect(answered.json["handoffs"]?.arrayValue?.first?["handoff_id"] == created.json["handoffs"]?.arrayValue?.first?["handoff_id"])
-        #expect(latency < .milliseconds(50) + .milliseconds(200), "the poll answered \(latency) after the POST was sent")
-        let next = try #require(answered.json["next_cursor"]?.stringValue)
-        let empty = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?after=\(next)&wait=0", key: partner)
+        var cursor = try #require(start.json["next_cursor"]?.stringValue)
+        var latencies: [Duration] = []
+        for round in 1...5 {
+            let after = cursor
+            let poller = Task { () -> (Reply, ContinuousClock.Instant) in
+                let reply = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?after=\(after)&wait=10", key: partner)
+                return (reply, ContinuousClock.now)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-LP\(round)", subject: nil))
+            let durable = ContinuousClock.now
+            let (answered, answeredAt) = try await poller.value
+            // From the moment the new handoff was durable (its 201 arrived) to the poll's answer.
+            latencies.append(answeredAt - durable)
+            #expect(answered.status == 200)
+            #expect(answered.json["handoffs"]?.arrayValue?.first?["handoff_id"] == created.json["handoffs"]?.arrayValue?.first?["handoff_id"])
+            cursor = try #require(answered.json["next_cursor"]?.stringValue)
+        }
+        let median = latencies.sorted()[2]
+        #expect(median < .milliseconds(50), "poll answers came \(latencies) after the handoff was durable")
+        let empty = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?after=\(cursor)&wait=0", key: partner)
         #expect(empty.json["handoffs"] == [])
-        #expect(empty.json["next_cursor"]?.stringValue == next)
+        #expect(empty.json["next_cursor"]?.stringValue == cursor)
         #expect(try live.records().contains { $0.type == "data.read" && $0.body["endpoint"]?.stringValue == "GET /v1/agencies/{id}/handoffs" })
     }
 
