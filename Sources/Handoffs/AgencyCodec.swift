@@ -94,7 +94,7 @@ extension Agency {
         }
         var areas: [String] = []
         switch object["areas"] {
-        case .array(let items)? where !items.isEmpty && items.count <= 500:
+        case .array(let items)? where !items.isEmpty && items.count <= 1000:
             for (index, item) in items.enumerated() {
                 guard let area = item.stringValue, Agency.isAreaPattern(area) else {
                     problems.append(BodyProblem(field: "areas[\(index)]",
@@ -104,7 +104,7 @@ extension Agency {
                 areas.append(area)
             }
         default:
-            problems.append(BodyProblem(field: "areas", problem: "must be a list of 1–500 area codes"))
+            problems.append(BodyProblem(field: "areas", problem: "must be a list of 1–1000 area codes"))
         }
         var phone: String?, email: String?
         switch object["contact"] {
@@ -116,9 +116,9 @@ extension Agency {
             for (field, value) in contact where field == "phone" || field == "email" {
                 switch value {
                 case .null: break
-                case .string(let text) where !text.isEmpty && text.count <= 200:
+                case .string(let text) where !text.isEmpty && text.count <= (field == "phone" ? 64 : 254):
                     if field == "phone" { phone = text } else { email = text }
-                default: problems.append(BodyProblem(field: "contact.\(field)", problem: "must be a string of 1–200 characters"))
+                default: problems.append(BodyProblem(field: "contact.\(field)", problem: "must be a string of 1–\(field == "phone" ? 64 : 254) characters"))
                 }
             }
         default:
@@ -140,10 +140,11 @@ extension Agency {
                                acknowledgeWithinMinutes: acknowledge, acceptWithinMinutes: accept, active: active))
     }
 
-    /// `*`, an area code, or an area-code prefix ending in `*`: letters and digits only.
+    /// `*`, an area code, or an area-code prefix ending in `*`: 1–64 visible characters.
     public static func isAreaPattern(_ text: String) -> Bool {
         if text == "*" { return true }
         let code = text.hasSuffix("*") ? text.dropLast() : Substring(text)
-        return !code.isEmpty && code.count <= 32 && code.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        return !code.isEmpty && code.count <= 64 && !code.contains("*")
+            && code.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
     }
 }

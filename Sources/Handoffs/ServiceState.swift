@@ -175,3 +175,10 @@ public struct ServiceState: Sendable {
         }
     }
 }
+
+extension ServiceState {
+    /// A copy that shares storage until either side changes (for snapshots off the commit path).
+    public init(copying other: borrowing ServiceState) {
+        self = copy other
+    }
+}

@@ -27,7 +27,7 @@ extension RCRPService {
         })
         answer["decided_at"] = .string(RFC3339.format(now))
         answer["explanation"] = [
-            "matched": ["rule_id": .string(decision.ruleID), "title": .string(decision.ruleTitle)],
+            "matched": .string(decision.ruleID),
             "not_matched": .array(explanation.notMatched.map { item in
                 ["rule_id": .string(item.ruleID), "condition": .string(item.condition),
                  "field": .string(item.field), "value": .string(item.value)]
@@ -54,6 +54,7 @@ extension RCRPService {
             var recorded = decisionFields(decision, flags: flags)
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "triage"
+            recorded["by"] = "rule_engine"
             recorded["decided_at"] = .string(RFC3339.format(now))
             var answer = JSONObject()
             answer["call_id"] = .string(callID)
@@ -137,6 +138,7 @@ extension RCRPService {
             var recorded = decisionFields(decision, flags: flags)
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "retriage"
+            recorded["by"] = "rule_engine"
             recorded["supersedes"] = entry.decision["decision_id"] ?? .null
             recorded["decided_at"] = .string(RFC3339.format(now))
             let body: JSONObject = ["call_id": .string(id), "call": call.json, "decision": .object(recorded),
@@ -159,7 +161,7 @@ extension RCRPService {
         if outcomeText != nil && outcome == nil {
             checks.problems.append(BodyProblem(field: "outcome", problem: "must be one of \(Outcome.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        let reason = checks.string(object, "reason", max: 2000, required: true)
+        let reason = checks.string(object, "reason", max: 4000, required: true)
         let reviewer = checks.string(object, "reviewer", max: 200, required: true)
         var givenKinds: [AgencyKind]?
         switch object["agency_kinds"] {
@@ -195,6 +197,7 @@ extension RCRPService {
             var recorded = JSONObject()
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "override"
+            recorded["by"] = .string(principal.keyID)
             recorded["supersedes"] = previous["decision_id"] ?? .null
             recorded["outcome"] = .string(outcome.rawValue)
             recorded["police_attend"] = .bool(policeAttend)
@@ -240,8 +243,7 @@ extension RCRPService {
             let when = RFC3339.format(at ?? now)
             let body: JSONObject = ["call_id": .string(id), "by": .string(by), "at": .string(when)]
             var summary = RCRPService.callSummary(entry).objectValue ?? [:]
-            summary["caller_informed"] = .array(entry.callerInformed + [["by": .string(by), "at": .string(when),
-                                                                         "recorded_at": .string(RFC3339.format(now))]])
+            summary["caller_informed"] = ["by": .string(by), "at": .string(when), "recorded_at": .string(RFC3339.format(now))]
             return .write(type: "call.caller_informed", body: body, status: 200, answer: .object(summary))
         }
     }
@@ -363,7 +365,8 @@ extension RCRPService {
             "decision_id": entry.decision["decision_id"] ?? .null, "outcome": .string(entry.outcome),
             "police_attend": .bool(entry.policeAttend), "flags": .array(entry.flags.map(JSONValue.string)),
             "handoff_ids": .array(entry.handoffIDs.map(JSONValue.string)),
-            "caller_informed": .array(entry.callerInformed),
+            "caller_informed": entry.callerInformed.last ?? .null,
+            "decided_at": entry.decision["decided_at"] ?? .null,
         ]
     }
 
@@ -372,8 +375,10 @@ extension RCRPService {
             "call_id": .string(entry.id), "incident_ref": .string(entry.incidentRef),
             "recorded_at": .string(RFC3339.format(entry.createdAt)), "call": entry.call,
             "decisions": .array(entry.decisions),
+            "received_at": .string(RFC3339.format(entry.receivedAt)),
             "handoffs": .array(entry.handoffIDs.compactMap { state.handoffs[$0].map { Self.handoffJSON($0, call: nil) } }),
-            "caller_informed": .array(entry.callerInformed),
+            // The latest time the caller was told; every time is in the ledger.
+            "caller_informed": entry.callerInformed.last ?? .null,
         ]
     }
 

@@ -114,7 +114,7 @@ extension RCRPService {
         let object = try RequestBody.object(request, allowed: allowed)
         var checks = FieldChecks()
         let by = checks.string(object, "by", required: true)
-        let note = allowed.contains("note") ? checks.string(object, "note", max: 2000, required: false) : nil
+        let note = allowed.contains("note") ? checks.string(object, "note", max: 4000, required: false) : nil
         var reason: DeclineReason?
         if kind == .decline, let text = checks.string(object, "reason", max: 64, required: true) {
             reason = DeclineReason(rawValue: text)
@@ -160,6 +160,7 @@ extension RCRPService {
             "handoff_id": .string(handoff.id), "call_id": .string(handoff.callID), "decision_id": .string(handoff.decisionID),
             "agency_id": .optional(handoff.agencyID), "agency_kind": .string(handoff.agencyKind.rawValue),
             "status": .string(handoff.status.rawValue), "created_at": .string(RFC3339.format(handoff.createdAt)),
+            "updated_at": .string(RFC3339.format(handoff.history.last?.at ?? handoff.createdAt)),
             "acknowledge_by": .optional(handoff.acknowledgeBy.map(RFC3339.format)),
             "accept_by": .optional(handoff.acceptBy.map(RFC3339.format)),
             "acknowledged_at": .optional(handoff.acknowledgedAt.map(RFC3339.format)),

@@ -17,6 +17,11 @@ extension RCRPService {
         }
         router.onSync(.GET, "/metrics") { [self] _ in
             metrics.pollsWaiting(polls.waiting)
+            metrics.handoffsByStatus(state.read { state in
+                var counts = Dictionary(uniqueKeysWithValues: HandoffStatus.allCases.map { ($0.rawValue, 0) })
+                for handoff in state.handoffs.values { counts[handoff.status.rawValue, default: 0] += 1 }
+                return counts
+            })
             var response = HTTPResponse(status: 200, body: metrics.exposition())
             response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             return response
@@ -113,6 +118,7 @@ extension RCRPService {
                 case .unchanged(let status, let answer):
                     return .answer(.json(status, answer))
                 case .write(let type, var body, let status, let answer, let stored):
+                    body["request_id"] = .string(requestID)
                     if let key = idempotencyKey {
                         body["idempotency"] = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
                                                                response: stored ?? answer, at: now).json

@@ -149,7 +149,7 @@ public final class RCRPService: Sendable {
     private func recordsApplied(_ records: [LedgerRecord]) {
         var topics = Set<String>()
         var escalated: [String] = []
-        let (handoffCounts, lastSeq) = state.read { state -> ([String: Int], UInt64) in
+        let lastSeq = state.read { state -> UInt64 in
             for record in records {
                 for id in RCRPService.handoffIDs(in: record.body) {
                     guard let handoff = state.handoffs[id] else { continue }
@@ -160,16 +160,18 @@ public final class RCRPService: Sendable {
                 }
                 if record.type == "handoff.escalated", let cause = record.body["cause"]?.stringValue { escalated.append(cause) }
             }
-            var counts: [String: Int] = [:]
-            if records.contains(where: { $0.type != "data.read" }) {
-                for status in HandoffStatus.allCases { counts[status.rawValue] = 0 }
-                for handoff in state.handoffs.values { counts[handoff.status.rawValue, default: 0] += 1 }
-            }
-            return (counts, state.lastSeq)
+            return state.lastSeq
         }
         polls.notify(topics)
         for cause in escalated { metrics.escalated(cause: cause) }
-        if !handoffCounts.isEmpty { metrics.handoffsByStatus(handoffCounts) }
+        for record in records where record.type != "data.read" {
+            let level: Logger.Level = record.type.hasPrefix("call.") || record.type == "handoff.acknowledged"
+                || record.type == "handoff.accepted" || record.type == "handoff.completed" ? .debug : .notice
+            logger.log(level: level, "recorded", metadata: [
+                "seq": "\(record.seq)", "type": "\(record.type)", "actor": "\(record.actor)",
+                "request_id": "\(record.body["request_id"]?.stringValue ?? "-")",
+            ])
+        }
         snapshotIfDue(lastSeq: lastSeq)
     }
 
@@ -194,11 +196,16 @@ public final class RCRPService: Sendable {
             return true
         }
         guard due else { return }
-        let (bytes, through) = state.read { (StateSnapshot.encode($0), $0.lastSeq) }
-        do {
-            try ledger.writeSnapshot(bytes, throughSeq: through)
-        } catch {
-            logger.error("snapshot not written", metadata: ["error": "\(error)"])
+        // A copy of the state costs a few retains; encoding and writing it run off the commit path.
+        let copy = state.read { ServiceState(copying: $0) }
+        let ledger = self.ledger
+        let logger = self.logger
+        Task.detached(priority: .background) {
+            do {
+                try ledger.writeSnapshot(StateSnapshot.encode(copy), throughSeq: copy.lastSeq)
+            } catch {
+                logger.error("snapshot not written", metadata: ["error": "\(error)"])
+            }
         }
     }
 }

@@ -43,9 +43,10 @@ struct ServiceStats {
         func counts(_ values: [String: Int]) -> JSONValue {
             .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int($0.value)) }))
         }
-        func times(_ values: [Double]) -> JSONValue {
-            ["count": .int(values.count), "median_seconds": Self.percentile(values, 0.5).map(JSONValue.double) ?? .null,
-             "p90_seconds": Self.percentile(values, 0.9).map(JSONValue.double) ?? .null]
+        func minutes(_ seconds: [Double]) -> JSONValue {
+            let values = seconds.map { $0 / 60 }
+            return ["count": .int(values.count), "median": Self.percentile(values, 0.5).map(JSONValue.double) ?? .null,
+                    "p90": Self.percentile(values, 0.9).map(JSONValue.double) ?? .null]
         }
         json = [
             "from": .optional(from.map(RFC3339.format)), "to": .optional(to.map(RFC3339.format)),
@@ -55,9 +56,11 @@ struct ServiceStats {
             "police_deployments": .int(policeAttend),
             "avoided_deployments": .int(avoided),
             "officer_hours_released": .double((hoursReleased * 10).rounded() / 10),
-            "handoffs": ["by_status": counts(handoffsByStatus), "time_to_acknowledge": times(acknowledgeSeconds),
-                         "time_to_accept": times(acceptSeconds)],
-            "escalations": ["total": .int(escalations.values.reduce(0, +)), "by_kind": counts(escalations)],
+            "handoffs_by_status": counts(handoffsByStatus),
+            "acknowledge_minutes": minutes(acknowledgeSeconds),
+            "accept_minutes": minutes(acceptSeconds),
+            "escalations": .int(escalations.values.reduce(0, +)),
+            "escalations_by_kind": counts(escalations),
             "repeat_contact_flags": .int(repeatContact),
         ]
     }

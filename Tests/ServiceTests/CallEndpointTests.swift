@@ -81,7 +81,8 @@ import Testing
         #expect(reply.status == 200)
         #expect(reply.json["outcome"]?.stringValue == "handoff")
         #expect(reply.json["call_id"] == nil)
-        #expect(reply.json["explanation"] != nil)
+        #expect(reply.json["explanation"]?["matched"] == reply.json["rule"]?["id"])
+        #expect(reply.json["explanation"]?["not_matched"]?.arrayValue != nil)
         #expect(reply.json["handoffs"]?.arrayValue?.first?["agency_id"]?.stringValue == "demo-adult-social-care")
         #expect(try live.records().count == before)
     }

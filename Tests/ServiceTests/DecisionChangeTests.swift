@@ -61,9 +61,10 @@ import Testing
         let informed = try await live.request("POST", "/v1/calls/\(callID)/caller-informed", key: "dev-control-room",
                                               json: ["by": "call handler 12", "at": "2026-11-22T10:20:00Z"])
         #expect(informed.status == 200)
-        #expect(informed.json["caller_informed"]?.arrayValue?.first?["by"]?.stringValue == "call handler 12")
+        #expect(informed.json["caller_informed"]?["by"]?.stringValue == "call handler 12")
         let call = try await live.request("GET", "/v1/calls/\(callID)", key: "dev-auditor").json
-        #expect(call["caller_informed"]?.arrayValue?.first?["at"]?.stringValue == "2026-11-22T10:20:00Z")
+        #expect(call["caller_informed"]?["at"]?.stringValue == "2026-11-22T10:20:00Z")
+        #expect(call["decisions"]?.arrayValue?.first?["by"]?.stringValue == "rule_engine")
     }
 
     @Test func aBadRuleSetIsRefusedWithEveryProblemAndTheOldSetKept() async throws {

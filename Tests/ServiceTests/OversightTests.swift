@@ -20,8 +20,9 @@ import Testing
         #expect(json["calls"]?["by_outcome"]?["handoff"]?.intValue == 2)
         #expect(json["police_deployment_rate"]?.doubleValue.map { abs($0 - 1.0 / 3.0) < 1e-9 } == true)
         #expect(json["officer_hours_released"]?.doubleValue == 8.0)
-        #expect(json["handoffs"]?["by_status"]?["acknowledged"]?.intValue == 1)
-        #expect(json["handoffs"]?["time_to_acknowledge"]?["median_seconds"]?.doubleValue == 120)
+        #expect(json["handoffs_by_status"]?["acknowledged"]?.intValue == 1)
+        #expect(json["acknowledge_minutes"]?["median"]?.doubleValue == 2)
+        #expect(json["escalations"]?.intValue == 0)
         let empty = try await live.request("GET", "/v1/stats?from=2030-01-01T00:00:00Z", key: "dev-auditor")
         #expect(empty.json["calls"]?["total"]?.intValue == 0)
     }
