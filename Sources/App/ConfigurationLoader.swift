@@ -126,18 +126,13 @@ public enum ConfigurationLoader {
         config.keys = try readKeys(&reader)
 
         var deadlines = try reader.section("deadlines")
-        for callType in RouterConfiguration.callTypes {
-            var section = try deadlines.section(callType)
-            let fallback = RouterConfiguration.defaultDeadlines[callType]!
-            let acknowledge = try section.int("acknowledge_within_minutes", default: fallback.acknowledgeWithinMinutes, in: 1...10_080)
-            let accept = try section.int("accept_within_minutes", default: fallback.acceptWithinMinutes, in: 1...10_080)
-            if accept < acknowledge {
-                throw section.error(section.location(of: "accept_within_minutes"), "accept_within_minutes",
-                                    "must not be shorter than acknowledge_within_minutes (\(acknowledge))")
-            }
-            config.deadlines[callType] = .init(acknowledgeWithinMinutes: acknowledge, acceptWithinMinutes: accept)
-            try section.rejectUnknownKeys()
+        let acknowledge = try deadlines.int("acknowledge_within_minutes", default: config.deadlines.acknowledgeWithinMinutes, in: 1...10_080)
+        let accept = try deadlines.int("accept_within_minutes", default: config.deadlines.acceptWithinMinutes, in: 1...10_080)
+        if accept < acknowledge {
+            throw deadlines.error(deadlines.location(of: "accept_within_minutes"), "accept_within_minutes",
+                                  "must not be shorter than deadlines.acknowledge_within_minutes (\(acknowledge))")
         }
+        config.deadlines = .init(acknowledgeWithinMinutes: acknowledge, acceptWithinMinutes: accept)
         try deadlines.rejectUnknownKeys()
 
         var hours = try reader.section("officer_hours")

@@ -41,11 +41,11 @@ public struct RouterConfiguration: Sendable, Equatable {
         public var sha256: String
     }
 
-    /// Minutes an agency has to acknowledge and to accept a handoff of one call type, used when
-    /// neither the deciding rule nor the agency's own record sets them.
+    /// Minutes an agency has to acknowledge and to accept a handoff, used when neither the
+    /// deciding rule nor the agency's own record sets them. Per call type, a rule sets its own.
     public struct Deadline: Sendable, Equatable {
-        public var acknowledgeWithinMinutes: Int
-        public var acceptWithinMinutes: Int
+        public var acknowledgeWithinMinutes = 15
+        public var acceptWithinMinutes = 60
     }
 
     public struct RepeatContact: Sendable, Equatable {
@@ -63,7 +63,7 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var rulesPath = "config/rules"
     public var agenciesFile: String?
     public var keys: [Key] = []
-    public var deadlines: [String: Deadline] = RouterConfiguration.defaultDeadlines
+    public var deadlines = Deadline()
     public var officerHours: [String: Double] = RouterConfiguration.defaultOfficerHours
     public var repeatContact = RepeatContact()
     public var longPollMaxWaitSeconds = 30
@@ -86,16 +86,6 @@ public struct RouterConfiguration: Sendable, Equatable {
     public static let roles = ["control_room", "agency", "supervisor", "auditor", "admin"]
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     public static let logFormats = ["json", "text"]
-
-    /// A walk-out or AWOL patient may be at risk now, so partners get less time; an s136 handover's
-    /// accept-by is always arrival + 60 minutes whatever is set here.
-    public static let defaultDeadlines: [String: Deadline] = [
-        "concern_for_welfare": Deadline(acknowledgeWithinMinutes: 10, acceptWithinMinutes: 30),
-        "walk_out": Deadline(acknowledgeWithinMinutes: 5, acceptWithinMinutes: 15),
-        "awol": Deadline(acknowledgeWithinMinutes: 10, acceptWithinMinutes: 30),
-        "medical_transport": Deadline(acknowledgeWithinMinutes: 10, acceptWithinMinutes: 30),
-        "s136_handover": Deadline(acknowledgeWithinMinutes: 10, acceptWithinMinutes: 60),
-    ]
 
     /// The Met's implied 5.7 officer hours per avoided deployment (RCRP.md), for every call type.
     public static let defaultOfficerHours: [String: Double] =

@@ -50,7 +50,7 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
             keys:
               - {id: cad, role: control_room, sha256: \(String(repeating: "AB", count: 32))}
               - {id: cpft, role: agency, agency_id: cpft-crisis, sha256: \(String(repeating: "cd", count: 32))}
-            deadlines: {walk_out: {acknowledge_within_minutes: 3, accept_within_minutes: 9}}
+            deadlines: {acknowledge_within_minutes: 3, accept_within_minutes: 9}
             officer_hours: {awol: 4}
             repeat_contact: {calls: 5, days: 7}
             long_poll: {max_wait_seconds: 20}
@@ -69,8 +69,7 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
             .init(id: "cad", role: "control_room", agencyID: nil, sha256: String(repeating: "ab", count: 32)),
             .init(id: "cpft", role: "agency", agencyID: "cpft-crisis", sha256: String(repeating: "cd", count: 32)),
         ])
-        #expect(config.deadlines["walk_out"] == .init(acknowledgeWithinMinutes: 3, acceptWithinMinutes: 9))
-        #expect(config.deadlines["awol"] == RouterConfiguration.defaultDeadlines["awol"])
+        #expect(config.deadlines == .init(acknowledgeWithinMinutes: 3, acceptWithinMinutes: 9))
         #expect(config.officerHours["awol"] == 4)
         #expect(config.officerHours["walk_out"] == 5.7)
         #expect(config.repeatContact == .init(calls: 5, days: 7))
@@ -161,12 +160,12 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
     }
 
     @Test func acceptDeadlineShorterThanAcknowledgeIsRejected() {
-        let error = parseError("deadlines: {awol: {acknowledge_within_minutes: 20, accept_within_minutes: 10}}")
-        #expect(error?.field == "deadlines.awol.accept_within_minutes")
+        let error = parseError("deadlines: {acknowledge_within_minutes: 20, accept_within_minutes: 10}")
+        #expect(error?.field == "deadlines.accept_within_minutes")
     }
 
-    @Test func unknownCallTypeUnderDeadlinesIsRejected() {
-        #expect(parseError("deadlines: {jaywalking: {acknowledge_within_minutes: 1}}")?.field == "deadlines.jaywalking")
+    @Test func unknownCallTypeUnderOfficerHoursIsRejected() {
+        #expect(parseError("officer_hours: {jaywalking: 2}")?.field == "officer_hours.jaywalking")
     }
 
     @Test func decompressedLimitBelowBodyLimitIsRejected() {
@@ -180,14 +179,14 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
         let config = try parse("listen: {port: 9000}\nlimits: {max_body_bytes: 4096}\n", environment: [
             "RCRP_LISTEN_PORT": "9100",
             "RCRP_LIMITS_MAX_BODY_BYTES": "2048",
-            "RCRP_DEADLINES_WALK_OUT_ACCEPT_WITHIN_MINUTES": "20",
+            "RCRP_DEADLINES_ACCEPT_WITHIN_MINUTES": "20",
             "RCRP_OFFICER_HOURS_AWOL": "3.5",
             "RCRP_DATA_DIR": "/data",
             "RCRP_LOG_LEVEL": "warning",
         ])
         #expect(config.listen.port == 9100)
         #expect(config.limits.maxBodyBytes == 2048)
-        #expect(config.deadlines["walk_out"]?.acceptWithinMinutes == 20)
+        #expect(config.deadlines.acceptWithinMinutes == 20)
         #expect(config.officerHours["awol"] == 3.5)
         #expect(config.dataDirectory == "/data")
         #expect(config.logLevel == "warning")
