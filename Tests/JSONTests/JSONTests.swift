@@ -1,1 +1,178 @@
-// Tests for JSON.
+import Foundation
+import Digests
+import JSON
+import Testing
+
+@Suite struct JSONParsingTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try JSON.parse(#"{"a":1,"b":-2.5,"c":"x","d":true,"e":false,"f":null,"g":[1,{"h":[]}]}"#)
+        #expect(value["a"] == .int(1))
+        #expect(value["b"] == .double(-2.5))
+        #expect(value["c"] == .string("x"))
+        #expect(value["d"] == .bool(true))
+        #expect(value["e"] == .bool(false))
+        #expect(value["f"] == .null)
+        #expect(value["g"] == [1, ["h": []]])
+    }
+
+    @Test func keepsMemberOrder() throws {
+        let value = try JSON.parse(#"{"z":1,"a":2,"m":3}"#)
+        #expect(value.objectValue?.keys == ["z", "a", "m"])
+        #expect(value.jsonString == #"{"z":1,"a":2,"m":3}"#)
+    }
+
+    @Test func duplicateMemberNamesAreRefused() {
+        #expect(throws: JSONParseError.self) { try JSON.parse(#"{"threat_to_life":false,"threat_to_life":true}"#) }
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "1e", "+1", "NaN", "Infinity", "tru", "nul",
+        "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}b\"", "{a:1}", "[1 2]",
+        "1 2", "{\"a\" 1}", "// c\n1", "'a'", "1e400",
+    ])
+    func malformedInputIsRefused(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+    }
+
+    @Test func nestingIsBounded() {
+        let deep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        #expect(throws: JSONParseError.self) { try JSON.parse(deep) }
+        #expect((try? JSON.parse(deep, limits: .init(maxDepth: 64))) != nil)
+    }
+
+    @Test func longStringsAreBounded() {
+        let text = "\"" + String(repeating: "a", count: 100) + "\""
+        #expect(throws: JSONParseError.self) { try JSON.parse(text, limits: .init(maxStringBytes: 99)) }
+        #expect((try? JSON.parse(text, limits: .init(maxStringBytes: 100))) == .string(String(repeating: "a", count: 100)))
+    }
+
+    @Test func escapesAndSurrogatePairsAreDecoded() throws {
+        let value = try JSON.parse(#""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#)
+        #expect(value == .string("a\"b\\c/d\n\té😀"))
+    }
+
+    @Test func integersStayIntegersAndLargeOnesBecomeDoubles() throws {
+        #expect(try JSON.parse("34") == .int(34))
+        #expect(try JSON.parse("-0") == .int(0))
+        #expect(try JSON.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSON.parse("9223372036854775808") == .double(9223372036854775808))
+        #expect(try JSON.parse("1e2") == .double(100))
+    }
+
+    @Test func errorsSayWhere() {
+        do {
+            _ = try JSON.parse(#"{"a": tru}"#)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.offset == 6)
+        }
+    }
+}
+
+@Suite struct JSONSerializationTests {
+    @Test func roundTripsThroughTheParser() throws {
+        let value: JSONValue = ["s": "quote \" backslash \\ newline \n tab \t nul \u{0}", "n": -12, "d": 52.57,
+                                "w": 52.0, "big": 1e300, "a": [true, false, nil], "o": [:], "u": "é😀"]
+        let text = value.serialized()
+        #expect(try JSON.parse(text) == value)
+    }
+
+    @Test func sortedKeysAreCanonical() {
+        let a: JSONValue = ["b": 1, "a": ["d": 2, "c": 3]]
+        let b: JSONValue = ["a": ["c": 3, "d": 2], "b": 1]
+        #expect(a.serialized(sortedKeys: true) == b.serialized(sortedKeys: true))
+        #expect(String(decoding: a.serialized(sortedKeys: true), as: UTF8.self) == #"{"a":{"c":3,"d":2},"b":1}"#)
+    }
+
+    @Test func htmlSignificantCharactersAndLineSeparatorsAreEscaped() {
+        let text = JSONValue.string("<script>&\u{2028}\u{2029}").jsonString
+        #expect(text == #""\u003cscript\u003e\u0026\u2028\u2029""#)
+    }
+
+    @Test func wholeDoublesStayDoubles() throws {
+        #expect(JSONValue.double(52).jsonString == "52.0")
+        #expect(try JSON.parse(JSONValue.double(52).serialized()) == .double(52))
+    }
+
+    @Test func objectEqualityIgnoresOrder() {
+        let a: JSONValue = ["x": 1, "y": 2]
+        let b: JSONValue = ["y": 2, "x": 1]
+        #expect(a == b)
+        #expect(Set([a, b]).count == 1)
+    }
+
+    @Test func settingNilRemovesAMember() {
+        var object: JSONObject = ["a": 1, "b": 2]
+        object["a"] = nil
+        object["c"] = 3
+        object["b"] = 4
+        #expect(JSONValue.object(object).jsonString == #"{"b":4,"c":3}"#)
+    }
+}
+
+@Suite struct RFC3339Tests {
+    @Test func formatsUTCWithWholeSeconds() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_795_342_500)) == "2026-11-22T10:15:00Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_795_342_500.25)) == "2026-11-22T10:15:00.250Z")
+    }
+
+    @Test func parsesZuluOffsetsAndFractions() {
+        #expect(RFC3339.parse("2026-11-22T10:15:00Z") == Date(timeIntervalSince1970: 1_795_342_500))
+        #expect(RFC3339.parse("2026-11-22T11:15:00+01:00") == Date(timeIntervalSince1970: 1_795_342_500))
+        #expect(RFC3339.parse("2026-11-22T10:15:00.5Z") == Date(timeIntervalSince1970: 1_795_342_500.5))
+        #expect(RFC3339.parse("2024-02-29T00:00:00Z") != nil)
+    }
+
+    @Test(arguments: ["2026-11-22", "2026-11-22T10:15:00", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z",
+                      "2026-11-22T24:00:00Z", "2026-11-22T10:15:00.Z", "2026-11-22T10:15:00+1:00", "x026-11-22T10:15:00Z",
+                      "2026-11-22T10:15:00Zjunk"])
+    func refusesMalformedTimestamps(_ text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+
+    @Test func roundTrips() {
+        let date = Date(timeIntervalSince1970: 1_700_000_123)
+        #expect(RFC3339.parse(RFC3339.format(date)) == date)
+    }
+}
+
+@Suite struct DigestTests {
+    @Test func sha256MatchesTheKnownVector() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var hasher = SHA256Hasher()
+        hasher.update(Array("a".utf8))
+        hasher.update(Array("bc".utf8))
+        #expect(Hex.encode(hasher.finalize()) == SHA256.hex("abc"))
+    }
+
+    @Test func crc32MatchesTheKnownVector() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.update(CRC32.checksum(Array("1234".utf8)), Array("56789".utf8)) == 0xCBF4_3926)
+    }
+
+    @Test func hmacMatchesRFC4231Case2() {
+        let mac = HMACSHA256.authenticationCode(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8))
+        #expect(Hex.encode(mac) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func hexRoundTripsAndRefusesBadInput() {
+        #expect(Hex.decode("00ffA0") == [0, 255, 160])
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+    }
+
+    @Test func constantTimeEqualComparesContent() {
+        #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!constantTimeEqual([1, 2], [1, 2, 3]))
+    }
+
+    @Test func secureRandomGivesDistinctBytes() {
+        #expect(SecureRandom.bytes(16) != SecureRandom.bytes(16))
+    }
+}
