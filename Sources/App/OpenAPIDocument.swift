@@ -1172,14 +1172,14 @@ components:
       properties:
         type: {$ref: "#/components/schemas/CallerType"}
         name: {type: [string, "null"], maxLength: 200}
-        phone: {type: [string, "null"], maxLength: 64}
+        phone: {type: [string, "null"], maxLength: 32}
         organisation: {type: [string, "null"], maxLength: 200}
     Subject:
       type: object
       additionalProperties: false
       properties:
         name: {type: [string, "null"], maxLength: 200}
-        age: {type: [integer, "null"], minimum: 0, maximum: 130}
+        age: {type: [integer, "null"], minimum: 0, maximum: 150}
         reference: {type: [string, "null"], maxLength: 64, description: "Identifies the person across calls, for repeat contact."}
         mha_status: {$ref: "#/components/schemas/MHAStatus"}
         restricted_patient: {type: boolean}
