@@ -13,9 +13,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that a source change does not fetch them again.
 COPY Package.swift ./
-RUN swift package resolve
 COPY Sources ./Sources
 COPY scripts ./scripts
 RUN scripts/build-release.sh --output /out
@@ -32,7 +30,6 @@ COPY --from=build /out/rcrp-router /usr/local/bin/rcrp-router
 COPY config/rcrp-router.yaml /etc/rcrp-router/rcrp-router.yaml
 COPY config/rules /etc/rcrp-router/rules
 COPY config/agencies.example.yaml /etc/rcrp-router/agencies.example.yaml
-COPY openapi.yaml /etc/rcrp-router/openapi.yaml
 
 # The image's defaults: listen on every interface of the container, keep the ledger on the volume.
 ENV RCRP_LISTEN_HOST=0.0.0.0 \
