@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "App", dependencies: [
-            "JSON", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
+            "JSON", "Digests", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
