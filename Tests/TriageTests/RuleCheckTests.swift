@@ -80,3 +80,26 @@ import Testing
         #expect(report.failures.first?.actual.contains("'fallbak', which is not a rule of sample (did you mean 'fallback'?)") == true)
     }
 }
+
+extension RuleCheckTests {
+    @Test func aDirectoryWithTwoRuleFilesIsRefused() throws {
+        let path = try directory(rules: RuleSetSamples.minimal(), fixtures: Self.fixtures)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try RuleSetSamples.minimal().write(toFile: (path as NSString).appendingPathComponent("second.yaml"), atomically: true, encoding: .utf8)
+        #expect(throws: RuleSetLoadError.self) { try RuleSetLoader.load(path: path) }
+        do {
+            _ = try RuleSetLoader.load(path: path)
+        } catch {
+            #expect(error.problems.first?.message.contains("2 rule files (sample.yaml, second.yaml)") == true)
+        }
+    }
+
+    @Test func aBrokenFixtureFileIsAFailureWithItsLine() throws {
+        let path = try directory(rules: RuleSetSamples.minimal(), fixtures: "- name: x\n  call: {incident_ref: [\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let report = try FixtureRunner.run(try RuleSetLoader.load(path: path), fixtures: (path as NSString).appendingPathComponent("tests"))
+        #expect(report.passed == 0 && report.failed == 1)
+        #expect(report.failures.first?.actual.hasPrefix("invalid YAML") == true)
+        #expect((report.failures.first?.line ?? 0) >= 2)
+    }
+}
