@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
+        // epoll/eventfd/accept4 for the HTTP event loop (not in Swift's Glibc module).
+        .target(name: "CHTTPSystem"),
         .target(name: "JSON"),
         .target(name: "Digests", dependencies: ["COpenSSL", "CZlib"]),
         .target(name: "HTTPServer", dependencies: [
-            "CZlib", "COpenSSL", "JSON",
+            "CZlib", "COpenSSL", "CHTTPSystem", "JSON",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Triage", dependencies: ["JSON", "Digests", "Yams"]),
@@ -40,13 +42,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "App", dependencies: [
-            "JSON", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
+            "JSON", "Digests", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rcrp-router", dependencies: ["App"]),
         // Ledger benchmarks (scripts/bench/ledger.sh), not part of the product.
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
+        // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
+        .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),

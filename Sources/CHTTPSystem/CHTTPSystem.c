@@ -1,0 +1,31 @@
+#define _GNU_SOURCE
+#include "CHTTPSystem.h"
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+int rcrp_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+    struct epoll_event ev;
+    ev.events = events;
+    ev.data.u64 = 0;
+    ev.data.fd = fd;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int rcrp_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int maxEvents, int timeoutMillis) {
+    struct epoll_event ev[RCRP_MAX_EVENTS];
+    if (maxEvents > RCRP_MAX_EVENTS) maxEvents = RCRP_MAX_EVENTS;
+    int n = epoll_wait(epfd, ev, maxEvents, timeoutMillis);
+    for (int i = 0; i < n; i++) {
+        fds[i] = ev[i].data.fd;
+        events[i] = ev[i].events;
+    }
+    return n;
+}
+
+int rcrp_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int rcrp_accept(int listenFD, struct sockaddr *addr, socklen_t *len) {
+    return accept4(listenFD, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}

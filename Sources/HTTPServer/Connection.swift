@@ -1,0 +1,106 @@
+/// One client connection's state; owned and touched only by its event loop's thread.
+final class Connection {
+    /// A response position in pipelining order; filled when its handler finishes.
+    struct Slot {
+        var sequence: UInt64
+        var head: [UInt8]?
+        var body: [UInt8] = []
+        var closeAfter: Bool
+    }
+
+    enum TLSWait { case none, read, write }
+
+    let fd: Int32
+    let id: UInt64
+    let remoteAddress: String
+    var parser: RequestParser
+    var timer: ConnectionTimer
+    let tls: TLSSession?
+    var tlsWait: TLSWait = .none
+
+    /// Bytes to write, in order; `outputOffset` is how much of the first chunk is already sent.
+    var output: [[UInt8]] = []
+    var outputOffset = 0
+    var unsentBytes = 0
+
+    var slots: [Slot] = []
+    var nextSequence: UInt64 = 0
+    var pendingHead: RequestHead?
+    var continueSent = false
+
+    /// No further requests are read; close once the queued responses are written.
+    var closing = false
+    /// Our side is shut down; waiting briefly for the client's FIN so it reads the last response.
+    var lingerUntil: UInt64?
+    var peerClosed = false
+    /// The epoll events registered for this fd.
+    var interest: UInt32 = 0
+
+    init(fd: Int32, id: UInt64, remoteAddress: String, limits: HTTPLimits, timer: ConnectionTimer, tls: TLSSession?) {
+        self.fd = fd
+        self.id = id
+        self.remoteAddress = remoteAddress
+        self.parser = RequestParser(limits: limits)
+        self.timer = timer
+        self.tls = tls
+    }
+
+    var isSecure: Bool { tls != nil }
+
+    /// Nothing in flight, nothing to write, no partial request: safe to close without losing anything.
+    var isIdle: Bool { slots.isEmpty && output.isEmpty && !parser.isMidRequest && pendingHead == nil }
+
+    func reserveSlot(closeAfter: Bool) -> UInt64 {
+        let s = nextSequence
+        nextSequence &+= 1
+        slots.append(Slot(sequence: s, head: nil, closeAfter: closeAfter))
+        return s
+    }
+
+    func fill(_ sequence: UInt64, head: [UInt8], body: [UInt8]) {
+        guard let i = slots.firstIndex(where: { $0.sequence == sequence }) else { return }
+        slots[i].head = head
+        slots[i].body = body
+    }
+
+    /// Moves finished responses at the front of the queue to the output, strictly in order.
+    func drainSlots() {
+        while let first = slots.first, let head = first.head {
+            enqueue(head)
+            if !first.body.isEmpty { enqueue(first.body) }
+            if first.closeAfter {
+                closing = true
+                slots.removeAll()
+                return
+            }
+            slots.removeFirst()
+        }
+    }
+
+    func enqueue(_ bytes: [UInt8]) {
+        output.append(bytes)
+        unsentBytes += bytes.count
+    }
+
+    /// Drops `n` written bytes from the front of the output.
+    func consume(_ n: Int) {
+        var left = n
+        unsentBytes -= n
+        while left > 0, let first = output.first {
+            let rest = first.count - outputOffset
+            if left >= rest {
+                left -= rest
+                output.removeFirst()
+                outputOffset = 0
+            } else {
+                outputOffset += left
+                left = 0
+            }
+        }
+    }
+
+    var parserProgress: ConnectionTimer.ParserProgress {
+        if parser.isReadingBody || pendingHead != nil { return .body }
+        return parser.isMidRequest ? .head : .idle
+    }
+}

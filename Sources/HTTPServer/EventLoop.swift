@@ -1,0 +1,634 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHTTPSystem
+import Logging
+import Synchronization
+
+/// One epoll loop on its own thread: accepts on its own SO_REUSEPORT listener, reads, parses, runs
+/// quick handlers inline, writes. Async handlers finish elsewhere and hand their response back
+/// through `post`, which wakes the loop with its eventfd.
+final class EventLoop: @unchecked Sendable {
+    /// A finished async handler's response, on its way back to the loop that owns the connection.
+    struct Completion: Sendable {
+        var fd: Int32
+        var connectionID: UInt64
+        var sequence: UInt64
+        var response: HTTPResponse
+        var context: ResponseContext
+        var method: HTTPMethod
+        var route: String?
+        var started: UInt64
+    }
+
+    private static let sweepInterval: UInt64 = 250_000_000
+    private static let lingerTime: UInt64 = 2_000_000_000
+    private static let readBufferSize = 65536
+
+    let core: ServerCore
+    let index: Int
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private var listenFD: Int32
+    private var listenerPaused = false
+
+    /// Shared with other threads: completions to deliver, and the stop request.
+    private let inbox = Mutex<(completions: [Completion], closed: Bool)>(([], false))
+    private let stopDeadline = Atomic<UInt64>(0)
+    let finished = Atomic<Bool>(false)
+
+    // Loop-thread state.
+    private var connections: [Connection?] = []
+    private var liveCount = 0
+    private var draining = false
+    private var drainDeadline: UInt64 = 0
+    private var now: UInt64 = 0
+    private var lastSweep: UInt64 = 0
+    private var nextConnectionID: UInt64 = 0
+    private var date = HTTPDate()
+    private var requestIDs: RequestID
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private static let maxIOVecs = 64
+    private let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: EventLoop.maxIOVecs)
+    private let limits: HTTPLimits
+
+    init(core: ServerCore, index: Int, listenFD: Int32) throws(HTTPServerError) {
+        self.core = core
+        self.index = index
+        self.listenFD = listenFD
+        self.limits = core.configuration.limits
+        epfd = rcrp_epoll_create()
+        guard epfd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
+        wakeFD = rcrp_eventfd()
+        guard wakeFD >= 0 else { throw .system(call: "eventfd", errno: errno) }
+        requestIDs = RequestID(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        register(wakeFD, events: UInt32(RCRP_EPOLLIN))
+        register(listenFD, events: UInt32(RCRP_EPOLLIN))
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        iovecs.deallocate()
+    }
+
+    static func monotonicNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    // MARK: - Cross-thread entry points
+
+    /// Hands a finished async response to the loop; dropped if the loop has already stopped.
+    func post(_ completion: Completion) {
+        let wake = inbox.withLock { box -> Bool in
+            guard !box.closed else { return false }
+            box.completions.append(completion)
+            return box.completions.count == 1
+        }
+        if wake { signal() }
+    }
+
+    /// Asks the loop to drain: stop accepting, finish in-flight work, close by `deadline`.
+    func requestStop(deadline: UInt64) {
+        stopDeadline.store(deadline, ordering: .releasing)
+        inbox.withLock { box in
+            if !box.closed { signal() }
+        }
+    }
+
+    private func signal() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: - The loop
+
+    func run() {
+        let capacity = Int(RCRP_MAX_EVENTS)
+        let fds = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let flagsOf = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        defer {
+            fds.deallocate()
+            flagsOf.deallocate()
+        }
+        now = Self.monotonicNow()
+        lastSweep = now
+        while true {
+            let timeout: Int32 = (liveCount > 0 || draining || listenerPaused) ? Int32(Self.sweepInterval / 1_000_000) : -1
+            let n = rcrp_epoll_wait(epfd, fds, flagsOf, Int32(capacity), timeout)
+            now = Self.monotonicNow()
+            if n < 0 && errno != EINTR {
+                core.logger.critical("epoll_wait failed", metadata: ["errno": "\(errno)"])
+                break
+            }
+            for i in 0..<Int(max(n, 0)) {
+                let fd = fds[i]
+                let flags = flagsOf[i]
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    deliverCompletions()
+                } else if fd == listenFD {
+                    acceptConnections()
+                } else if Int(fd) < connections.count, let c = connections[Int(fd)] {
+                    handle(c, flags)
+                }
+            }
+            if !draining, stopDeadline.load(ordering: .acquiring) != 0 { beginDrain() }
+            if now &- lastSweep >= Self.sweepInterval { sweep() }
+            if draining && liveCount == 0 { break }
+        }
+        inbox.withLock { box in
+            box.closed = true
+            box.completions = []
+            close(wakeFD)
+        }
+        if listenFD >= 0 { close(listenFD) }
+        close(epfd)
+        finished.store(true, ordering: .releasing)
+    }
+
+    private func register(_ fd: Int32, events: UInt32) {
+        _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_ADD), fd, events)
+    }
+
+    // MARK: - Accepting
+
+    private func acceptConnections() {
+        for _ in 0..<128 {
+            var addr = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    rcrp_accept(listenFD, $0, &len)
+                }
+            }
+            if fd < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Out of descriptors: stop listening until the next sweep instead of spinning.
+                    core.logger.warning("accept paused: out of file descriptors", metadata: ["errno": "\(errno)"])
+                    _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0)
+                    listenerPaused = true
+                    return
+                default: return
+                }
+            }
+            if draining {
+                close(fd)
+                continue
+            }
+            let open = core.openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+            if open > limits.maxConnections {
+                core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                refuseOverCapacity(fd)
+                continue
+            }
+            var one: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            var session: TLSSession?
+            if let tls = core.tls {
+                guard let s = tls.makeSession(fd: fd) else {
+                    core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                    close(fd)
+                    continue
+                }
+                session = s
+            }
+            nextConnectionID &+= 1
+            let c = Connection(fd: fd, id: nextConnectionID, remoteAddress: Self.describe(addr), limits: limits,
+                               timer: ConnectionTimer(timeouts: core.configuration.timeouts, acceptedAt: now, tls: session != nil),
+                               tls: session)
+            if Int(fd) >= connections.count {
+                connections.append(contentsOf: repeatElement(nil, count: max(Int(fd) + 1 - connections.count, connections.count)))
+            }
+            connections[Int(fd)] = c
+            liveCount += 1
+            c.interest = UInt32(RCRP_EPOLLIN)
+            register(fd, events: c.interest)
+            core.observer?.connectionsChanged(open: open)
+        }
+    }
+
+    /// Over maxConnections: a best-effort 503, then close, without holding a slot.
+    private func refuseOverCapacity(_ fd: Int32) {
+        let response = HTTPResponse.serverProblem(503, detail: "The server is at its connection limit; retry shortly.",
+                                                  requestID: requestIDs.next(), headers: ["Retry-After": "1"])
+        let ctx = ResponseContext(isHead: false, keepAlive: false, minorVersion: 1, requestID: requestIDs.next(), acceptsGzip: false)
+        let (head, body) = ResponseEncoder.encode(response, ctx, date: date.current(), serverName: core.serverName)
+        let bytes = head + body
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        shutdown(fd, Int32(SHUT_WR))
+        close(fd)
+    }
+
+    private static func describe(_ addr: sockaddr_storage) -> String {
+        var a = addr
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        switch Int32(a.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var ip = sin.pointee.sin_addr
+                    inet_ntop(AF_INET, &ip, &buf, socklen_t(buf.count))
+                    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":\(UInt16(bigEndian: sin.pointee.sin_port))"
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
+                    var ip = sin.pointee.sin6_addr
+                    inet_ntop(AF_INET6, &ip, &buf, socklen_t(buf.count))
+                    return "[" + String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "]:\(UInt16(bigEndian: sin.pointee.sin6_port))"
+                }
+            }
+        default:
+            return ""
+        }
+    }
+
+    // MARK: - Events on a connection
+
+    private func handle(_ c: Connection, _ flags: UInt32) {
+        if flags & (UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+            // Reset or closed both ways: nothing can be delivered, and level-triggered HUP would spin.
+            closeConnection(c)
+            return
+        }
+        if let tls = c.tls, !tls.handshakeDone {
+            continueHandshake(c, tls)
+            return
+        }
+        if flags & UInt32(RCRP_EPOLLOUT) != 0 || c.tlsWait != .none {
+            flush(c)
+            if connections[Int(c.fd)] !== c { return }
+        }
+        if flags & UInt32(RCRP_EPOLLIN) != 0 {
+            readable(c)
+            if connections[Int(c.fd)] !== c { return }
+        }
+        updateInterest(c)
+    }
+
+    private func continueHandshake(_ c: Connection, _ tls: TLSSession) {
+        switch tls.handshake() {
+        case .done:
+            c.timer.handshakeCompleted(at: now)
+            c.tlsWait = .none
+            readable(c) // the client's first request may already be in OpenSSL's buffer
+            if connections[Int(c.fd)] !== c { return }
+        case .wantRead: c.tlsWait = .read
+        case .wantWrite: c.tlsWait = .write
+        case .closed, .failed:
+            closeConnection(c)
+            return
+        }
+        updateInterest(c)
+    }
+
+    private func readable(_ c: Connection) {
+        if let linger = c.lingerUntil {
+            discardInput(c, until: linger)
+            return
+        }
+        guard wantsRead(c) else { return }
+        let base = readBuffer.baseAddress!
+        if let tls = c.tls {
+            readLoop: while true {
+                switch tls.read(into: base, count: Self.readBufferSize) {
+                case .done(let n):
+                    c.parser.append(UnsafeRawBufferPointer(start: base, count: n))
+                    c.timer.bytesReceived(at: now)
+                    if n < Self.readBufferSize && !tls.hasBufferedInput { break readLoop }
+                    if c.parser.bufferedByteCount > limits.maxHeaderBytes + limits.maxBodyBytes { break readLoop }
+                case .wantRead:
+                    c.tlsWait = .none
+                    break readLoop
+                case .wantWrite:
+                    c.tlsWait = .write
+                    break readLoop
+                case .closed:
+                    c.peerClosed = true
+                    break readLoop
+                case .failed:
+                    closeConnection(c)
+                    return
+                }
+            }
+        } else {
+            let n = recv(c.fd, base, Self.readBufferSize, 0)
+            if n > 0 {
+                c.parser.append(UnsafeRawBufferPointer(start: base, count: n))
+                c.timer.bytesReceived(at: now)
+            } else if n == 0 {
+                c.peerClosed = true
+            } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                return
+            } else {
+                closeConnection(c)
+                return
+            }
+        }
+        processInput(c)
+        if c.peerClosed {
+            if c.slots.isEmpty && c.output.isEmpty {
+                closeConnection(c)
+                return
+            }
+            c.closing = true
+        }
+        flush(c)
+    }
+
+    /// After our final response: read and drop whatever the client still sends, until its FIN.
+    private func discardInput(_ c: Connection, until deadline: UInt64) {
+        while true {
+            let n = recv(c.fd, readBuffer.baseAddress!, Self.readBufferSize, 0)
+            if n > 0 { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < deadline { return }
+            if n < 0 && errno == EINTR { continue }
+            closeConnection(c)
+            return
+        }
+    }
+
+    private func wantsRead(_ c: Connection) -> Bool {
+        !c.closing && !c.peerClosed && c.slots.count < limits.maxPipelinedRequests && c.unsentBytes <= limits.maxUnsentBytes
+    }
+
+    private func updateInterest(_ c: Connection) {
+        var want: UInt32 = 0
+        if c.lingerUntil != nil || wantsRead(c) || c.tlsWait == .read { want |= UInt32(RCRP_EPOLLIN) }
+        if !c.output.isEmpty || c.tlsWait == .write { want |= UInt32(RCRP_EPOLLOUT) }
+        if let tls = c.tls, !tls.handshakeDone {
+            want = c.tlsWait == .write ? UInt32(RCRP_EPOLLOUT) : UInt32(RCRP_EPOLLIN)
+        }
+        if want != c.interest {
+            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_MOD), c.fd, want)
+            c.interest = want
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Parses what has arrived and dispatches complete requests, up to the pipelining bound.
+    private func processInput(_ c: Connection) {
+        while !c.closing && c.slots.count < limits.maxPipelinedRequests && c.unsentBytes <= limits.maxUnsentBytes {
+            switch c.parser.next() {
+            case .needMoreData:
+                if let h = c.pendingHead, h.expectsContinue, !c.continueSent, c.slots.isEmpty {
+                    c.continueSent = true
+                    c.enqueue(ResponseEncoder.continueBytes)
+                }
+                return
+            case .head(let h):
+                c.pendingHead = h
+                c.continueSent = false
+                c.timer.headParsed(at: now, bodyFollows: h.framing != .none)
+            case .end(let body):
+                guard let head = c.pendingHead else { return }
+                c.pendingHead = nil
+                c.timer.requestParsed(at: now)
+                dispatch(c, head, body)
+            case .failure(let error):
+                respondAndClose(c, status: error.status, detail: error.detail)
+                return
+            }
+        }
+    }
+
+    /// A framing error or timeout: answer, and close once it is written.
+    private func respondAndClose(_ c: Connection, status: Int, detail: String) {
+        let id = requestIDs.next()
+        let seq = c.reserveSlot(closeAfter: true)
+        c.closing = true
+        let ctx = ResponseContext(isHead: false, keepAlive: false, minorVersion: 1, requestID: id, acceptsGzip: false)
+        finish(c, seq, .serverProblem(status, detail: detail, requestID: id), ctx, method: nil, route: nil, started: now)
+    }
+
+    private func dispatch(_ c: Connection, _ head: RequestHead, _ rawBody: [UInt8]) {
+        let headers = head.headers
+        let requestID = headers["X-Request-ID"].flatMap { RequestID.isSane($0) ? $0 : nil } ?? requestIDs.next()
+        let keepAlive = head.keepAlive && !draining
+        if !keepAlive { c.closing = true }
+        let ctx = ResponseContext(isHead: head.method == .HEAD, keepAlive: keepAlive, minorVersion: head.minorVersion,
+                                  requestID: requestID, acceptsGzip: AcceptEncoding.allowsGzip(headers["Accept-Encoding"]))
+        let seq = c.reserveSlot(closeAfter: !keepAlive)
+        let started = now
+        func reply(_ status: Int, _ detail: String) {
+            finish(c, seq, .serverProblem(status, detail: detail, requestID: requestID), ctx, method: head.method, route: nil, started: started)
+        }
+
+        var body = rawBody
+        if let coding = headers["Content-Encoding"]?.trimmingSpaces.lowercased(), coding != "identity" {
+            guard coding == "gzip" || coding == "x-gzip" else {
+                return reply(415, "Content-Encoding '\(coding)' is not supported; send gzip or identity.")
+            }
+            do {
+                body = try Gzip.decompress(rawBody, limit: limits.maxDecompressedBodyBytes)
+            } catch .tooLarge(let limit) {
+                return reply(413, "The request body is larger than \(limit) bytes after decompression.")
+            } catch {
+                return reply(400, "The request body is not valid gzip.")
+            }
+        }
+        let target = head.target
+        guard let parts = RequestTarget(target), let path = PercentDecoding.decode(parts.rawPath),
+              let query = PercentDecoding.queryItems(parts.rawQuery) else {
+            return reply(400, "The request target holds an invalid percent-encoding.")
+        }
+        var request = HTTPRequest(method: head.method, target: target, path: path, queryItems: query, headers: headers,
+                                  body: body, requestID: requestID, remoteAddress: c.remoteAddress, isSecure: c.isSecure)
+        switch core.router.resolve(head.method, rawPath: parts.rawPath, decodedPath: path) {
+        case .notFound:
+            finish(c, seq, Router.notFound(request), ctx, method: head.method, route: nil, started: started)
+        case .methodNotAllowed(let allow):
+            finish(c, seq, Router.methodNotAllowed(request, allow: allow), ctx, method: head.method, route: nil, started: started)
+        case .found(let handler, let route, let parameters):
+            request.route = route
+            request.parameters = parameters
+            switch handler {
+            case .sync(let h):
+                finish(c, seq, Router.run(h, request), ctx, method: head.method, route: route, started: started)
+            case .async(let h):
+                let fd = c.fd, id = c.id, method = head.method
+                Task { [self] in
+                    let response = await Router.run(h, request)
+                    post(Completion(fd: fd, connectionID: id, sequence: seq, response: response, context: ctx,
+                                    method: method, route: route, started: started))
+                }
+            }
+        }
+    }
+
+    private func deliverCompletions() {
+        let batch = inbox.withLock { box -> [Completion] in
+            let b = box.completions
+            box.completions = []
+            return b
+        }
+        for done in batch {
+            guard Int(done.fd) < connections.count, let c = connections[Int(done.fd)], c.id == done.connectionID else { continue }
+            finish(c, done.sequence, done.response, done.context, method: done.method, route: done.route, started: done.started)
+            processInput(c)
+            flush(c)
+            if connections[Int(c.fd)] === c { updateInterest(c) }
+        }
+    }
+
+    private func finish(_ c: Connection, _ seq: UInt64, _ response: HTTPResponse, _ context: ResponseContext,
+                        method: HTTPMethod?, route: String?, started: UInt64) {
+        var ctx = context
+        if draining && ctx.keepAlive {
+            // Shutting down: this is the connection's last response.
+            ctx.keepAlive = false
+            if let i = c.slots.firstIndex(where: { $0.sequence == seq }) { c.slots[i].closeAfter = true }
+        }
+        let (head, body) = ResponseEncoder.encode(response, ctx, date: date.current(), serverName: core.serverName)
+        c.fill(seq, head: head, body: body)
+        c.drainSlots()
+        if c.slots.isEmpty { c.timer.responsesCompleted(at: now, parser: c.parserProgress) }
+        if let observer = core.observer, let method {
+            observer.requestFinished(method: method, route: route, status: response.status,
+                                     seconds: Double(Self.monotonicNow() &- started) / 1e9)
+        }
+    }
+
+    // MARK: - Writing
+
+    private func flush(_ c: Connection) {
+        while true {
+            if !c.output.isEmpty {
+                let before = c.unsentBytes
+                if let tls = c.tls { writeTLS(c, tls) } else { writePlain(c) }
+                if connections[Int(c.fd)] !== c { return }
+                if c.unsentBytes != before || c.output.isEmpty {
+                    c.timer.outputProgressed(at: now, drained: c.output.isEmpty)
+                }
+                if !c.output.isEmpty { c.timer.outputPending(at: now) }
+            }
+            // Back-pressure released with requests already buffered: no new bytes will arrive to
+            // wake us for them, so parse them now and write again.
+            guard wantsRead(c), c.parser.bufferedByteCount > 0 else { break }
+            let sequence = c.nextSequence
+            processInput(c)
+            if c.nextSequence == sequence { break }
+        }
+        if c.output.isEmpty && c.closing && c.slots.isEmpty && c.lingerUntil == nil {
+            if c.peerClosed || c.tls != nil {
+                c.tls?.shutdown()
+                closeConnection(c)
+                return
+            }
+            // Half-close and drain what the client still sends, so it is not reset before reading our answer.
+            shutdown(c.fd, Int32(SHUT_WR))
+            c.lingerUntil = now &+ Self.lingerTime
+            discardInput(c, until: c.lingerUntil!)
+            if connections[Int(c.fd)] !== c { return }
+        }
+        updateInterest(c)
+    }
+
+    private func writePlain(_ c: Connection) {
+        let iov = iovecs
+        while !c.output.isEmpty {
+            let count = min(c.output.count, Self.maxIOVecs)
+            let written: Int = withExtendedLifetime(c.output) {
+                for i in 0..<count {
+                    c.output[i].withUnsafeBytes { p in
+                        let skip = i == 0 ? c.outputOffset : 0
+                        iov[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: p.baseAddress! + skip), iov_len: p.count - skip)
+                    }
+                }
+                return writev(c.fd, iov, Int32(count))
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                closeConnection(c)
+                return
+            }
+            c.consume(written)
+        }
+    }
+
+    private func writeTLS(_ c: Connection, _ tls: TLSSession) {
+        c.tlsWait = .none
+        while let first = c.output.first {
+            let outcome = first.withUnsafeBytes { p in
+                tls.write(p.baseAddress! + c.outputOffset, count: p.count - c.outputOffset)
+            }
+            switch outcome {
+            case .done(let n): c.consume(n)
+            case .wantWrite:
+                c.tlsWait = .write
+                return
+            case .wantRead:
+                c.tlsWait = .read
+                return
+            case .closed, .failed:
+                closeConnection(c)
+                return
+            }
+        }
+    }
+
+    // MARK: - Timeouts and shutdown
+
+    /// Checks every connection's deadline; runs every `sweepInterval` (a coarse timer wheel of one slot:
+    /// a few microseconds for ten thousand connections, and no timer syscalls on the request path).
+    private func sweep() {
+        lastSweep = now
+        if listenerPaused && !draining {
+            register(listenFD, events: UInt32(RCRP_EPOLLIN))
+            listenerPaused = false
+        }
+        if draining && now >= drainDeadline {
+            for case let c? in connections { closeConnection(c) }
+            return
+        }
+        for case let c? in connections {
+            if let linger = c.lingerUntil {
+                if now >= linger { closeConnection(c) }
+                continue
+            }
+            if draining && c.isIdle {
+                closeConnection(c)
+                continue
+            }
+            switch c.timer.expiry(at: now) {
+            case nil:
+                break
+            case .close?:
+                closeConnection(c)
+            case .requestTimeout?:
+                c.pendingHead = nil
+                respondAndClose(c, status: 408, detail: "The request was not received in time.")
+                flush(c)
+            }
+        }
+    }
+
+    private func beginDrain() {
+        draining = true
+        drainDeadline = stopDeadline.load(ordering: .acquiring)
+        if listenFD >= 0 {
+            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0)
+            close(listenFD)
+            listenFD = -1
+        }
+        for case let c? in connections where c.isIdle && c.lingerUntil == nil { closeConnection(c) }
+    }
+
+    private func closeConnection(_ c: Connection) {
+        guard Int(c.fd) < connections.count, connections[Int(c.fd)] === c else { return }
+        connections[Int(c.fd)] = nil
+        liveCount -= 1
+        close(c.fd)
+        let open = core.openConnections.wrappingSubtract(1, ordering: .relaxed).newValue
+        core.observer?.connectionsChanged(open: open)
+    }
+}
