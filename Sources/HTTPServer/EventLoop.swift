@@ -48,6 +48,8 @@ final class EventLoop: @unchecked Sendable {
     private var date = HTTPDate()
     private var requestIDs: RequestID
     private let readBuffer: UnsafeMutableRawBufferPointer
+    private static let maxIOVecs = 64
+    private let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: EventLoop.maxIOVecs)
     private let limits: HTTPLimits
 
     init(core: ServerCore, index: Int, listenFD: Int32) throws(HTTPServerError) {
@@ -65,7 +67,10 @@ final class EventLoop: @unchecked Sendable {
         register(listenFD, events: UInt32(RCRP_EPOLLIN))
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        iovecs.deallocate()
+    }
 
     static func monotonicNow() -> UInt64 {
         var ts = timespec()
@@ -248,6 +253,11 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Events on a connection
 
     private func handle(_ c: Connection, _ flags: UInt32) {
+        if flags & (UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+            // Reset or closed both ways: nothing can be delivered, and level-triggered HUP would spin.
+            closeConnection(c)
+            return
+        }
         if let tls = c.tls, !tls.handshakeDone {
             continueHandshake(c, tls)
             return
@@ -256,7 +266,7 @@ final class EventLoop: @unchecked Sendable {
             flush(c)
             if connections[Int(c.fd)] !== c { return }
         }
-        if flags & (UInt32(RCRP_EPOLLIN) | UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+        if flags & UInt32(RCRP_EPOLLIN) != 0 {
             readable(c)
             if connections[Int(c.fd)] !== c { return }
         }
@@ -523,10 +533,9 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func writePlain(_ c: Connection) {
-        let maxIOV = 64
-        var iov = [iovec](repeating: iovec(), count: min(c.output.count, maxIOV))
+        let iov = iovecs
         while !c.output.isEmpty {
-            let count = min(c.output.count, maxIOV)
+            let count = min(c.output.count, Self.maxIOVecs)
             let written: Int = withExtendedLifetime(c.output) {
                 for i in 0..<count {
                     c.output[i].withUnsafeBytes { p in

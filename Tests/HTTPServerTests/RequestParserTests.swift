@@ -239,3 +239,25 @@ func parseBytes(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits(), byteAtATime
         guard case .failure = parser.next() else { Issue.record("expected the parser to stay failed"); return }
     }
 }
+
+@Suite struct RequestParserIncrementalTests {
+    /// Found by the fuzzer: a long request line with a bare LF answered 400 when read whole but 414 when split.
+    @Test func howInputIsSplitDoesNotChangeTheAnswer() {
+        var small = HTTPLimits()
+        small.maxRequestLineBytes = 64
+        small.maxChunkLineBytes = 16
+        let inputs = [
+            "GET /" + String(repeating: "a", count: 80) + "\nHost: a\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;" + String(repeating: "x", count: 20) + "\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: b\r\n\r\n",
+        ]
+        for input in inputs {
+            let whole = describe(parse(input, limits: small))
+            #expect(describe(parse(input, limits: small, byteAtATime: true)) == whole, "\(input)")
+        }
+    }
+
+    private func describe(_ o: ParseOutcome) -> String {
+        "\(o.heads.map(\.target)) \(o.bodies) \(String(describing: o.error))"
+    }
+}
