@@ -90,6 +90,11 @@ public struct ServiceState: Sendable {
         if let json = body["idempotency"], let entry = IdempotencyEntry(json: json, actor: actor, at: at) {
             idempotency[entry.storageKey] = entry
         }
+        // Answers past their retention are dropped now and then, by record time, so that every
+        // fold of the same records keeps the same ones.
+        if seq % 1024 == 0 {
+            idempotency = idempotency.filter { at.timeIntervalSince($0.value.at) < IdempotencyEntry.retention }
+        }
         lastSeq = seq
     }
 

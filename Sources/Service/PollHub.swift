@@ -2,21 +2,26 @@ import Foundation
 import Synchronization
 
 /// Waiting long polls, by topic (`agency:<id>`, `escalations`). A waiting poll is a suspended
-/// continuation, not a thread; a change to its topic or its timer resumes it, whichever is first.
+/// continuation, not a thread; a change to its topic resumes it, and one sweeper task (not a
+/// timer per poll, which would cost a task each) resumes the polls whose wait has run out.
 final class PollHub: Sendable {
     private struct Waiter {
         var continuation: CheckedContinuation<Void, Never>
-        var timer: Task<Void, Never>?
+        var deadline: ContinuousClock.Instant
     }
 
     private struct Waiters {
         var byTopic: [String: [UInt64: Waiter]] = [:]
         var count = 0
         var nextID: UInt64 = 0
+        var earliest: ContinuousClock.Instant?
+        var sweeping = false
     }
 
     private let waiters = Mutex(Waiters())
     let capacity: Int
+    /// How late an expired poll may be answered: the sweeper's tick.
+    static let tick: Duration = .milliseconds(20)
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -30,32 +35,24 @@ final class PollHub: Sendable {
     func wait(topic: String, timeout: Duration, isReady: @Sendable () -> Bool) async -> Bool {
         var admitted = true
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let id = waiters.withLock { waiters -> UInt64? in
+            let deadline = ContinuousClock.now + timeout
+            let registered = waiters.withLock { waiters -> (id: UInt64, startSweeper: Bool)? in
                 guard waiters.count < capacity else { return nil }
                 waiters.nextID += 1
-                waiters.byTopic[topic, default: [:]][waiters.nextID] = Waiter(continuation: continuation)
+                waiters.byTopic[topic, default: [:]][waiters.nextID] = Waiter(continuation: continuation, deadline: deadline)
                 waiters.count += 1
-                return waiters.nextID
+                if waiters.earliest.map({ deadline < $0 }) ?? true { waiters.earliest = deadline }
+                let start = !waiters.sweeping
+                waiters.sweeping = true
+                return (waiters.nextID, start)
             }
-            guard let id else {
+            guard let registered else {
                 admitted = false
                 continuation.resume()
                 return
             }
-            if isReady() {
-                remove(topic: topic, id: id)?.continuation.resume()
-                return
-            }
-            let timer = Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                self?.remove(topic: topic, id: id)?.continuation.resume()
-            }
-            let stillWaiting = waiters.withLock { waiters -> Bool in
-                guard waiters.byTopic[topic]?[id] != nil else { return false }
-                waiters.byTopic[topic]?[id]?.timer = timer
-                return true
-            }
-            if !stillWaiting { timer.cancel() }
+            if registered.startSweeper { Task { await self.sweep() } }
+            if isReady() { remove(topic: topic, id: registered.id)?.continuation.resume() }
         }
         return admitted
     }
@@ -72,10 +69,7 @@ final class PollHub: Sendable {
             }
             return woken
         }
-        for waiter in woken {
-            waiter.timer?.cancel()
-            waiter.continuation.resume()
-        }
+        for waiter in woken { waiter.continuation.resume() }
     }
 
     /// Wakes everything (shutdown).
@@ -84,11 +78,44 @@ final class PollHub: Sendable {
             let all = waiters.byTopic.values.flatMap(\.values)
             waiters.byTopic = [:]
             waiters.count = 0
+            waiters.earliest = nil
             return all
         }
-        for waiter in all {
-            waiter.timer?.cancel()
-            waiter.continuation.resume()
+        for waiter in all { waiter.continuation.resume() }
+    }
+
+    /// Resumes expired polls every tick while any poll waits; ends when none is left.
+    private func sweep() async {
+        while true {
+            try? await Task.sleep(for: Self.tick)
+            let now = ContinuousClock.now
+            let (expired, done) = waiters.withLock { waiters -> ([Waiter], Bool) in
+                if waiters.count == 0 {
+                    waiters.sweeping = false
+                    waiters.earliest = nil
+                    return ([], true)
+                }
+                guard let earliest = waiters.earliest, earliest <= now else { return ([], false) }
+                var expired: [Waiter] = []
+                var next: ContinuousClock.Instant?
+                for topic in Array(waiters.byTopic.keys) {
+                    guard var entries = waiters.byTopic[topic] else { continue }
+                    for (id, waiter) in entries {
+                        if waiter.deadline <= now {
+                            expired.append(waiter)
+                            entries[id] = nil
+                        } else if next.map({ waiter.deadline < $0 }) ?? true {
+                            next = waiter.deadline
+                        }
+                    }
+                    waiters.byTopic[topic] = entries.isEmpty ? nil : entries
+                }
+                waiters.count -= expired.count
+                waiters.earliest = next
+                return (expired, false)
+            }
+            for waiter in expired { waiter.continuation.resume() }
+            if done { return }
         }
     }
 

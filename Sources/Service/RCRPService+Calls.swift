@@ -19,21 +19,54 @@ extension RCRPService {
             (decision.agencyKinds.uniqued().map { kind in (kind, state.agencies.route(kind: kind, area: call.location.area)) },
              repeatContactFlags(call: call, state: state, now: now))
         }
-        var answer = decisionFields(decision, flags: flags)
-        answer["incident_ref"] = .string(call.incidentRef)
-        answer["handoffs"] = .array(routes.map { kind, agency in
-            ["agency_id": .optional(agency?.id), "agency_kind": .string(kind.rawValue),
-             "status": .string(agency == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue)]
-        })
-        answer["decided_at"] = .string(RFC3339.format(now))
-        answer["explanation"] = [
-            "matched": .string(decision.ruleID),
-            "not_matched": .array(explanation.notMatched.map { item in
-                ["rule_id": .string(item.ruleID), "condition": .string(item.condition),
-                 "field": .string(item.field), "value": .string(item.value)]
-            }),
-        ]
-        return .json(200, .object(answer))
+        // Written straight to bytes, in the same member order as the recorded decision.
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("incident_ref"); out.string(call.incidentRef)
+        out.key("outcome"); out.string(decision.outcome.rawValue)
+        out.key("police_attend"); out.bool(decision.policeAttend)
+        out.key("rule"); out.beginObject()
+        out.key("id"); out.string(decision.ruleID)
+        out.key("title"); out.string(decision.ruleTitle)
+        out.key("rationale"); out.string(decision.rationale)
+        out.key("citation"); out.string(decision.citation)
+        out.endObject()
+        out.key("rule_set"); out.beginObject()
+        out.key("name"); out.string(decision.ruleSetName)
+        out.key("revision"); out.string(decision.ruleSetRevision)
+        out.endObject()
+        out.key("caller_advice"); out.string(decision.callerAdvice)
+        out.key("agency_kinds"); out.strings(decision.agencyKinds.map(\.rawValue))
+        out.key("flags"); out.strings(flags)
+        out.key("assumed"); out.strings(decision.assumed)
+        out.key("review_required"); out.bool(decision.reviewRequired)
+        out.key("acknowledge_within_minutes"); out.optional(decision.acknowledgeWithinMinutes)
+        out.key("accept_within_minutes"); out.optional(decision.acceptWithinMinutes)
+        out.key("handoffs"); out.beginArray()
+        for (kind, agency) in routes {
+            out.beginObject()
+            out.key("agency_id"); out.optional(agency?.id)
+            out.key("agency_kind"); out.string(kind.rawValue)
+            out.key("status"); out.string(agency == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("decided_at"); out.string(RFC3339.format(now))
+        out.key("explanation"); out.beginObject()
+        out.key("matched"); out.string(decision.ruleID)
+        out.key("not_matched"); out.beginArray()
+        for item in explanation.notMatched {
+            out.beginObject()
+            out.key("rule_id"); out.string(item.ruleID)
+            out.key("condition"); out.string(item.condition)
+            out.key("field"); out.string(item.field)
+            out.key("value"); out.string(item.value)
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        out.endObject()
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: out.bytes)
     }
 
     // MARK: POST /v1/calls — decide, record, create handoffs
@@ -56,11 +89,7 @@ extension RCRPService {
             recorded["kind"] = "triage"
             recorded["by"] = "rule_engine"
             recorded["decided_at"] = .string(RFC3339.format(now))
-            var answer = JSONObject()
-            answer["call_id"] = .string(callID)
-            answer["decision_id"] = .string(decisionID)
-            answer["incident_ref"] = .string(call.incidentRef)
-            for (key, value) in decisionFields(decision, flags: flags) { answer[key] = value }
+            var answer = decisionFields(decision, flags: flags, callID: callID, decisionID: decisionID, incidentRef: call.incidentRef)
             answer["handoffs"] = .array(births.map(Self.handoffSummary))
             answer["decided_at"] = .string(RFC3339.format(now))
             let body: JSONObject = ["call_id": .string(callID), "call": call.json, "decision": .object(recorded),
@@ -267,9 +296,15 @@ extension RCRPService {
         return earlier + 1 >= policy.calls ? ["repeat_contact"] : []
     }
 
-    /// The decision fields every answer and record shares (API.md's decision shape).
-    func decisionFields(_ decision: Decision, flags: [String]) -> JSONObject {
-        [
+    /// The decision fields every answer and record shares (API.md's decision shape), after the
+    /// ids the answer leads with. Built in one go: these objects are on the hot path.
+    func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
+                        incidentRef: String? = nil) -> JSONObject {
+        var object = JSONObject()
+        if let callID { object["call_id"] = .string(callID) }
+        if let decisionID { object["decision_id"] = .string(decisionID) }
+        if let incidentRef { object["incident_ref"] = .string(incidentRef) }
+        let fields: JSONObject = [
             "outcome": .string(decision.outcome.rawValue), "police_attend": .bool(decision.policeAttend),
             "rule": ["id": .string(decision.ruleID), "title": .string(decision.ruleTitle),
                      "rationale": .string(decision.rationale), "citation": .string(decision.citation)],
@@ -281,6 +316,9 @@ extension RCRPService {
             "acknowledge_within_minutes": .optional(decision.acknowledgeWithinMinutes),
             "accept_within_minutes": .optional(decision.acceptWithinMinutes),
         ]
+        guard !object.isEmpty else { return fields }
+        for index in fields.keys.indices { object[fields.keys[index]] = fields.values[index] }
+        return object
     }
 
     func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,
