@@ -42,11 +42,15 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "App", dependencies: [
-            "JSON", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
+            "JSON", "Digests", "HTTPServer", "Triage", "Ledger", "Handoffs", "Service", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "rcrp-router", dependencies: ["App"]),
+        // Ledger benchmarks (scripts/bench/ledger.sh), not part of the product.
+        .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
+        // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
+        .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),

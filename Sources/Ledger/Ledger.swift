@@ -1,1 +1,20 @@
-// Module Ledger: see docs/MODULES.md. Work in progress on its own branch.
+/// The service's only store: an append-only, hash-chained event log. The Service talks to this
+/// protocol so that a PostgreSQL-backed ledger can replace the embedded file ledger later.
+public protocol Ledger: Sendable {
+    /// Appends the events as consecutive records and returns once an fsync covers them
+    /// (group commit: concurrent callers share fsyncs). Throws at once once failed.
+    /// Not cancellable: once handed over, the records commit even if the caller is cancelled.
+    func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord]
+    /// Committed records with `seq >= seq`, oldest first, at most `limit` of them.
+    func records(from seq: UInt64, limit: Int) throws(LedgerError) -> [LedgerRecord]
+    /// The newest committed record's seq and hash; (0, 64 zeros) when empty.
+    var head: (seq: UInt64, hash: String) { get }
+    /// nil while writable; the reason otherwise (→ /readyz 503).
+    var failure: String? { get }
+    /// Stores folded state covering records 1...throughSeq: temp file, fsync, rename, fsync dir.
+    func writeSnapshot(_ state: [UInt8], throughSeq: UInt64) throws(LedgerError)
+    /// The newest snapshot that passes its checksum and matches the chain; nil if none.
+    func latestSnapshot() throws(LedgerError) -> (throughSeq: UInt64, state: [UInt8])?
+    /// Framing, CRCs, seq continuity and the hash chain over every committed record.
+    func verify() throws(LedgerError) -> (records: UInt64, headHash: String)
+}

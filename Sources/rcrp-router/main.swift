@@ -1,1 +1,3 @@
 import App
+
+await RouterCommand.runFromCommandLine()

@@ -1,1 +1,0 @@
-// Module App: see docs/MODULES.md. Work in progress on its own branch.

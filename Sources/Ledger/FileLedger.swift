@@ -1,0 +1,639 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Digests
+import Dispatch
+import Foundation
+import JSON
+import Logging
+import Synchronization
+
+/// The embedded ledger: segment files in one directory. Group commit in two serial stages:
+/// one queue encodes and writes every append waiting at the time with one write(), another
+/// makes all that was written durable with one fdatasync and only then resumes the callers.
+/// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
+public final class FileLedger: Ledger {
+    public let directory: String
+    private let options: FileLedgerOptions
+    private let clock: @Sendable () -> Date
+    private let snapshots: SnapshotStore
+    /// Stage 1: the only place records are encoded and written, so seq order is commit order.
+    private let writeQueue = DispatchQueue(label: "rcrp.ledger.write", qos: .userInitiated)
+    /// Stage 2: the only place segments are synced and callers resumed, in write order.
+    private let syncQueue = DispatchQueue(label: "rcrp.ledger.sync", qos: .userInitiated)
+    private let intake: Mutex<Intake>
+    private static let maxBatchBytes = 8 << 20
+    private let unsynced: Mutex<Unsynced>
+    private let writer: Mutex<Writer>
+    private let committed: Mutex<Committed>
+
+    /// Appends waiting for the writer, and whether the ledger still takes them.
+    private struct Intake: Sendable {
+        var pending: [PendingAppend] = []
+        var draining = false
+        var failure: String?
+        var closed = false
+    }
+
+    /// Batches written and waiting for stage 2.
+    private struct Unsynced: Sendable {
+        var batches: [WrittenBatch] = []
+        var syncing = false
+    }
+
+    private struct PendingAppend: Sendable {
+        let events: [PreparedEvent]
+        /// Upper bound of the bytes it adds to a write.
+        let bytes: Int
+        let continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>
+    }
+
+    /// An event with its JSON already serialised by the appender, off the writer queue.
+    private struct PreparedEvent: Sendable {
+        let event: LedgerEvent
+        let typeJSON: [UInt8]
+        let actorJSON: [UInt8]
+        let bodyJSON: [UInt8]
+    }
+
+    /// State only the write queue touches (and close, after the queues are idle).
+    private struct Writer: Sendable {
+        var fd: Int32
+        var lockFD: Int32
+        var segment: SegmentFile
+        var size: Int
+        var segmentRecords: UInt64
+        var headSeq: UInt64
+        var headHash: [UInt8]
+    }
+
+    /// What readers may see: only records an fsync has covered.
+    private struct Committed: Sendable {
+        var segments: [CommittedSegment]
+        var headSeq: UInt64
+        var headHash: String
+    }
+
+    private struct CommittedSegment: Sendable {
+        let file: SegmentFile
+        var end: Int
+        var lastSeq: UInt64
+        var index: [SegmentIndexEntry]
+    }
+
+    private init(directory: String, options: FileLedgerOptions, clock: @escaping @Sendable () -> Date, writer: Writer, committed: Committed) {
+        self.directory = directory
+        self.options = options
+        self.clock = clock
+        self.snapshots = SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept)
+        self.intake = Mutex(Intake())
+        self.unsynced = Mutex(Unsynced())
+        self.writer = Mutex(writer)
+        self.committed = Mutex(committed)
+    }
+
+    deinit {
+        writer.withLock { w in
+            if w.fd >= 0 { POSIXFile.closeFile(w.fd) }
+            if w.lockFD >= 0 { POSIXFile.closeFile(w.lockFD) }
+        }
+    }
+
+    // MARK: Open and recovery
+
+    /// Opens (creating if needed) the ledger in `directory`, recovering a torn tail of the last
+    /// segment and refusing any other damage with `.corrupt` naming the segment and offset.
+    public static func open(
+        directory: String, options: FileLedgerOptions = .init(), clock: @escaping @Sendable () -> Date = Date.init
+    ) throws(LedgerError) -> FileLedger {
+        let logger = options.logger
+        try POSIXFile.makeDirectory(directory + "/snapshots")
+        let lockPath = directory + "/LOCK"
+        let lockFD = try POSIXFile.openFile(lockPath, flags: O_RDWR | O_CREAT)
+        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+            POSIXFile.closeFile(lockFD)
+            throw .io("\(directory) is in use by another process (\(lockPath) is locked)")
+        }
+        do {
+            // The directories may have just been created: make their entries durable too.
+            try POSIXFile.syncDirectory(directory)
+            if let slash = directory.lastIndex(of: "/") {
+                try POSIXFile.syncDirectory(slash == directory.startIndex ? "/" : String(directory[..<slash]))
+            } else {
+                try POSIXFile.syncDirectory(".")
+            }
+            try SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept).removeTemporaries()
+            var files = try SegmentFile.list(directory: directory)
+            if files.isEmpty {
+                let first = SegmentFile(directory: directory, firstSeq: 1)
+                let fd = try POSIXFile.openFile(first.path, flags: O_WRONLY | O_CREAT | O_EXCL)
+                defer { POSIXFile.closeFile(fd) }
+                try POSIXFile.writeAll(fd, first.header, path: first.path)
+                try POSIXFile.syncFile(fd, path: first.path)
+                try POSIXFile.syncDirectory(directory)
+                files = [first]
+            }
+
+            let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: options.verifyHashesOnOpen ? .full : .links,
+                                             indexStride: options.indexStride)
+            var segments: [CommittedSegment] = []
+            for var segment in scanned {
+                if let torn = segment.scan.torn {
+                    segment.scan.end = try cutTornTail(file: segment.file, keep: segment.scan.end, tornAt: torn.offset, reason: torn.reason,
+                                                       directory: directory, clock: clock, logger: logger)
+                }
+                segments.append(CommittedSegment(file: segment.file, end: segment.scan.end, lastSeq: segment.scan.lastSeq, index: segment.scan.index))
+            }
+            let lastScan = scanned[scanned.count - 1].scan
+            let expectedSeq = lastScan.lastSeq + 1
+            let prevHash = lastScan.lastHash
+            let lastEnd = segments[segments.count - 1].end
+            let last = segments[segments.count - 1]
+            let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY | O_APPEND)
+            let headSeq = expectedSeq - 1
+            let headHash = String(decoding: prevHash, as: UTF8.self)
+            let writer = Writer(
+                fd: fd, lockFD: lockFD, segment: last.file, size: lastEnd,
+                segmentRecords: headSeq + 1 - last.file.firstSeq, headSeq: headSeq, headHash: prevHash)
+            logger.info("ledger opened", metadata: [
+                "directory": "\(directory)", "segments": "\(segments.count)", "head_seq": "\(headSeq)", "head_hash": "\(headHash)",
+            ])
+            return FileLedger(directory: directory, options: options, clock: clock, writer: writer,
+                              committed: Committed(segments: segments, headSeq: headSeq, headHash: headHash))
+        } catch {
+            POSIXFile.closeFile(lockFD)
+            throw error
+        }
+    }
+
+    /// Copies the whole segment aside (`<name>.torn-<time>`), then cuts it back to its last
+    /// whole record. Returns the new end. Only ever called for the last segment.
+    private static func cutTornTail(
+        file: SegmentFile, keep: Int, tornAt: Int, reason: String,
+        directory: String, clock: () -> Date, logger: Logger
+    ) throws(LedgerError) -> Int {
+        let bytes = try POSIXFile.readAll(file.path)
+        let stamp = RFC3339.format(clock()).replacingOccurrences(of: ":", with: "")
+        var aside = file.path + ".torn-" + stamp
+        var attempt = 1
+        while POSIXFile.exists(aside) {
+            attempt += 1
+            aside = file.path + ".torn-" + stamp + "-\(attempt)"
+        }
+        let copy = try POSIXFile.openFile(aside, flags: O_WRONLY | O_CREAT | O_EXCL)
+        do {
+            try POSIXFile.writeAll(copy, bytes, path: aside)
+            try POSIXFile.syncFile(copy, path: aside)
+        } catch {
+            POSIXFile.closeFile(copy)
+            throw error
+        }
+        POSIXFile.closeFile(copy)
+        try POSIXFile.syncDirectory(directory)
+
+        let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY)
+        defer { POSIXFile.closeFile(fd) }
+        var end = keep
+        if tornAt < SegmentFile.headerSize {
+            // Crashed while creating the segment: nothing in it was ever acknowledged.
+            if ftruncate(fd, 0) != 0 { throw .io("truncate \(file.path): \(POSIXFile.errorText(errno))") }
+            if pwrite(fd, file.header, file.header.count, 0) != file.header.count {
+                throw .io("rewrite header of \(file.path): \(POSIXFile.errorText(errno))")
+            }
+            end = SegmentFile.headerSize
+        } else if ftruncate(fd, off_t(keep)) != 0 {
+            throw .io("truncate \(file.path): \(POSIXFile.errorText(errno))")
+        }
+        try POSIXFile.syncFile(fd, path: file.path)
+        logger.warning("cut a torn tail off the last ledger segment", metadata: [
+            "segment": "\(file.name)", "offset": "\(tornAt)", "reason": "\(reason)",
+            "bytes_cut": "\(bytes.count - end)", "copy": "\(aside)",
+        ])
+        return end
+    }
+
+    // MARK: Appending (group commit)
+
+    public func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
+        if events.isEmpty { return [] }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for event in events {
+            let item = PreparedEvent(
+                event: event, typeJSON: JSONValue.string(event.type).serialized(),
+                actorJSON: JSONValue.string(event.actor).serialized(), bodyJSON: event.body.serialized())
+            if item.typeJSON.count + item.actorJSON.count + item.bodyJSON.count + RecordLayout.overheadBound > options.maxRecordBytes {
+                throw .recordTooLarge
+            }
+            prepared.append(item)
+        }
+        let items = prepared
+        let bytes = items.reduce(0) { $0 + $1.typeJSON.count + $1.actorJSON.count + $1.bodyJSON.count + RecordLayout.overheadBound }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
+            enum Next { case reject(LedgerError), schedule, wait }
+            let next: Next = intake.withLock { state in
+                if let failure = state.failure { return .reject(.failed(reason: failure)) }
+                if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
+                state.pending.append(PendingAppend(events: items, bytes: bytes, continuation: continuation))
+                if state.draining { return .wait }
+                state.draining = true
+                return .schedule
+            }
+            switch next {
+            case .reject(let error): continuation.resume(returning: .failure(error))
+            case .schedule: writeQueue.async { self.drainIntake() }
+            case .wait: break
+            }
+        }
+        return try result.get()
+    }
+
+    /// Stage 1, on the write queue: encodes and writes whatever is waiting, again and again,
+    /// while stage 2 syncs what was written before. Encoding thus overlaps the fdatasync.
+    private func drainIntake() {
+        while true {
+            let (batch, failure): ([PendingAppend], String?) = intake.withLock { state in
+                if state.pending.isEmpty {
+                    state.draining = false
+                    return ([], nil)
+                }
+                // One write() of at most ~maxBatchBytes (but at least one append), so a burst
+                // of large records cannot make one huge buffer.
+                var bytes = 0
+                var count = 0
+                while count < state.pending.count && (count == 0 || bytes + state.pending[count].bytes <= Self.maxBatchBytes) {
+                    bytes += state.pending[count].bytes
+                    count += 1
+                }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return (batch, state.failure)
+            }
+            if batch.isEmpty { return }
+            if let failure {
+                for pending in batch { pending.continuation.resume(returning: .failure(.failed(reason: failure))) }
+                continue
+            }
+            switch write(batch) {
+            case .success(let written):
+                let schedule: Bool = unsynced.withLock { state in
+                    state.batches.append(written)
+                    defer { state.syncing = true }
+                    return !state.syncing
+                }
+                if schedule { syncQueue.async { self.drainUnsynced() } }
+            case .failure(let error):
+                fail(error, appends: batch)
+            }
+        }
+    }
+
+    /// Stage 2, on the sync queue: one sync covers every batch written since the last one;
+    /// then readers see the records; then their callers return.
+    private func drainUnsynced() {
+        while true {
+            let batches: [WrittenBatch] = unsynced.withLock { state in
+                if state.batches.isEmpty {
+                    state.syncing = false
+                    return []
+                }
+                defer { state.batches = [] }
+                return state.batches
+            }
+            if batches.isEmpty { return }
+            var files: [(fd: Int32, path: String)] = []
+            for batch in batches {
+                for file in [batch.retired, (batch.fd, batch.path)] {
+                    if let file, !files.contains(where: { $0.fd == file.fd }) { files.append(file) }
+                }
+            }
+            var error: LedgerError?
+            if let failure = intake.withLock({ $0.failure }) {
+                error = .failed(reason: failure)
+            } else {
+                let started = ContinuousClock.now
+                defer {
+                    if error == nil, let observe = options.syncObserver {
+                        let elapsed = (ContinuousClock.now - started).components
+                        let records = batches.reduce(0) { $0 + $1.outcome.records.reduce(0) { $0 + $1.count } }
+                        observe(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, records)
+                    }
+                }
+                for file in files {
+                    let code = options.sync(file.fd)
+                    if code != 0 {
+                        error = .failed(reason: "fdatasync of \(file.path) failed: \(POSIXFile.errorText(code))")
+                        break
+                    }
+                }
+            }
+            for batch in batches {
+                if let retired = batch.retired { POSIXFile.closeFile(retired.fd) }
+            }
+            if let error {
+                fail(error, appends: batches.flatMap(\.appends))
+                continue
+            }
+            committed.withLock { c in
+                for batch in batches {
+                    let outcome = batch.outcome
+                    if let file = outcome.newSegment {
+                        c.segments.append(CommittedSegment(file: file, end: SegmentFile.headerSize, lastSeq: file.firstSeq - 1, index: []))
+                    }
+                    let last = c.segments.count - 1
+                    c.segments[last].end = outcome.end
+                    c.segments[last].lastSeq = outcome.headSeq
+                    c.segments[last].index.append(contentsOf: outcome.index)
+                    c.headSeq = outcome.headSeq
+                    c.headHash = outcome.headHash
+                }
+            }
+            for batch in batches {
+                for (pending, records) in zip(batch.appends, batch.outcome.records) {
+                    pending.continuation.resume(returning: .success(records))
+                }
+            }
+        }
+    }
+
+    private struct CommitOutcome: Sendable {
+        var records: [[LedgerRecord]] = []
+        var newSegment: SegmentFile?
+        var index: [SegmentIndexEntry] = []
+        var end = 0
+        var headSeq: UInt64 = 0
+        var headHash = ""
+    }
+
+    /// A batch written but not yet covered by a sync, with the file it went to and, after a
+    /// rotation, the previous segment's file (synced, then closed, by stage 2).
+    private struct WrittenBatch: Sendable {
+        let appends: [PendingAppend]
+        let outcome: CommitOutcome
+        let fd: Int32
+        let path: String
+        let retired: (fd: Int32, path: String)?
+    }
+
+    /// Gives the batch its seqs, time and hashes and writes it with one write().
+    private func write(_ batch: [PendingAppend]) -> Result<WrittenBatch, LedgerError> {
+        writer.withLock { w in
+            var outcome = CommitOutcome()
+            var retired: (fd: Int32, path: String)?
+            if w.fd < 0 { return .failure(.io("ledger at \(directory) is closed")) }
+            if w.size >= options.segmentBytes && w.segmentRecords > 0 {
+                let old = (w.fd, w.segment.path)
+                switch rotate(&w) {
+                case .success(let file):
+                    outcome.newSegment = file
+                    retired = old
+                case .failure(let error): return .failure(error)
+                }
+            }
+            let now = clock()
+            let atText = RFC3339.format(now)
+            let at = RFC3339.parse(atText) ?? now
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
+            var seq = w.headSeq
+            var prev = w.headHash
+            var segmentRecords = w.segmentRecords
+            for pending in batch {
+                var records: [LedgerRecord] = []
+                records.reserveCapacity(pending.events.count)
+                for item in pending.events {
+                    seq += 1
+                    if segmentRecords % UInt64(max(1, options.indexStride)) == 0 {
+                        outcome.index.append(SegmentIndexEntry(seq: seq, offset: w.size + buffer.count))
+                    }
+                    let hash = RecordLayout.appendFramedRecord(
+                        to: &buffer, seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
+                    records.append(LedgerRecord(
+                        seq: seq, at: at, type: item.event.type, actor: item.event.actor, body: item.event.body,
+                        prevHash: String(decoding: prev, as: UTF8.self), hash: String(decoding: hash, as: UTF8.self)))
+                    prev = hash
+                    segmentRecords += 1
+                }
+                outcome.records.append(records)
+            }
+            if let code = buffer.withUnsafeBytes({ POSIXFile.writeAll(w.fd, $0) }) {
+                return .failure(.failed(reason: "write to \(w.segment.path) failed: \(POSIXFile.errorText(code))"))
+            }
+            w.size += buffer.count
+            w.segmentRecords = segmentRecords
+            w.headSeq = seq
+            w.headHash = prev
+            outcome.end = w.size
+            outcome.headSeq = seq
+            outcome.headHash = String(decoding: prev, as: UTF8.self)
+            return .success(WrittenBatch(appends: batch, outcome: outcome, fd: w.fd, path: w.segment.path, retired: retired))
+        }
+    }
+
+    /// Starts the next segment: create, header, sync, then make its directory entry durable.
+    /// The previous segment's descriptor stays open until stage 2 has synced it.
+    private func rotate(_ w: inout Writer) -> Result<SegmentFile, LedgerError> {
+        let file = SegmentFile(directory: directory, firstSeq: w.headSeq + 1)
+        do throws(LedgerError) {
+            let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+            do throws(LedgerError) {
+                try POSIXFile.writeAll(fd, file.header, path: file.path)
+                let code = options.sync(fd)
+                if code != 0 { throw .io("fdatasync \(file.path): \(POSIXFile.errorText(code))") }
+                try POSIXFile.syncDirectory(directory)
+            } catch {
+                POSIXFile.closeFile(fd)
+                throw error
+            }
+            w.fd = fd
+            w.segment = file
+            w.size = SegmentFile.headerSize
+            w.segmentRecords = 0
+            return .success(file)
+        } catch {
+            return .failure(.failed(reason: "starting segment \(file.name) failed: \(error)"))
+        }
+    }
+
+    /// Closes the ledger for writes for good and fails everything waiting. Never retried: after
+    /// a failed fsync the kernel may have dropped the pages and a later fsync would lie.
+    private func fail(_ error: LedgerError, appends: [PendingAppend]) {
+        let reason: String
+        if case .failed(let text) = error { reason = text } else { reason = error.description }
+        let (waiting, first): ([PendingAppend], Bool) = intake.withLock { state in
+            let first = state.failure == nil
+            if first { state.failure = reason }
+            defer { state.pending = [] }
+            return (state.pending, first)
+        }
+        if first { options.logger.critical("ledger closed for writes", metadata: ["reason": "\(reason)"]) }
+        let failure = intake.withLock { $0.failure } ?? reason
+        for pending in appends + waiting {
+            pending.continuation.resume(returning: .failure(.failed(reason: failure)))
+        }
+    }
+
+    public var head: (seq: UInt64, hash: String) {
+        committed.withLock { ($0.headSeq, $0.headHash) }
+    }
+
+    public var failure: String? {
+        intake.withLock { $0.failure }
+    }
+
+    /// Stops taking appends, lets those already waiting commit, and closes the files.
+    public func close() {
+        let first: Bool = intake.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        writeQueue.sync {}
+        syncQueue.sync {}
+        writer.withLock { w in
+            if w.fd >= 0 { POSIXFile.closeFile(w.fd) }
+            if w.lockFD >= 0 { POSIXFile.closeFile(w.lockFD) }
+            w.fd = -1
+            w.lockFD = -1
+        }
+    }
+
+    // MARK: Reading
+
+    public func records(from seq: UInt64, limit: Int) throws(LedgerError) -> [LedgerRecord] {
+        let start = max(seq, 1)
+        guard limit > 0 else { return [] }
+        // The segments to read, the offset to start at in the first, and each committed end.
+        let plan: [(file: SegmentFile, offset: Int, end: Int)] = committed.withLock { c in
+            guard start <= c.headSeq, !c.segments.isEmpty else { return [] }
+            var lo = 0
+            var hi = c.segments.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if c.segments[mid].file.firstSeq <= start { lo = mid } else { hi = mid - 1 }
+            }
+            var plan: [(file: SegmentFile, offset: Int, end: Int)] = []
+            let wanted = start &+ min(UInt64(limit), UInt64.max - start) &- 1
+            for position in lo ..< c.segments.count {
+                let segment = c.segments[position]
+                if segment.lastSeq < segment.file.firstSeq { continue }
+                var offset = SegmentFile.headerSize
+                if position == lo, let entry = Self.indexEntry(segment.index, atOrBefore: start) { offset = entry.offset }
+                plan.append((segment.file, offset, segment.end))
+                if segment.lastSeq >= wanted { break }
+            }
+            return plan
+        }
+        var out: [LedgerRecord] = []
+        for step in plan {
+            try readRecords(step.file, from: step.offset, to: step.end, startSeq: start, limit: limit, into: &out)
+            if out.count >= limit { break }
+        }
+        return out
+    }
+
+    private static func indexEntry(_ index: [SegmentIndexEntry], atOrBefore seq: UInt64) -> SegmentIndexEntry? {
+        guard let first = index.first, first.seq <= seq else { return nil }
+        var lo = 0
+        var hi = index.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if index[mid].seq <= seq { lo = mid } else { hi = mid - 1 }
+        }
+        return index[lo]
+    }
+
+    /// Reads frames in [offset, end) in chunks, checking CRC, layout, hash and links as it goes.
+    private func readRecords(_ file: SegmentFile, from offset: Int, to end: Int, startSeq: UInt64, limit: Int, into out: inout [LedgerRecord]) throws(LedgerError) {
+        let fd = try POSIXFile.openFile(file.path, flags: O_RDONLY)
+        defer { POSIXFile.closeFile(fd) }
+        let chunk = 1 << 20
+        var buffer: [UInt8] = []
+        var bufferStart = offset
+        var position = offset
+        func corrupt(_ at: Int, _ reason: String) -> LedgerError {
+            .corrupt(segment: file.name, offset: at, reason: reason)
+        }
+        func ensure(_ count: Int) throws(LedgerError) {
+            if position + count <= bufferStart + buffer.count { return }
+            guard position + count <= end else { throw corrupt(position, "record runs past the committed end \(end)") }
+            buffer = try POSIXFile.readBytes(fd, offset: position, count: min(end - position, max(count, chunk)), path: file.path)
+            bufferStart = position
+            guard buffer.count >= count else { throw corrupt(position, "segment shorter than its committed end \(end)") }
+        }
+        var previous: LedgerRecord? = out.last
+        while position < end && out.count < limit {
+            try ensure(RecordFrame.headerSize)
+            let (length, crc) = buffer.withUnsafeBufferPointer { raw in
+                (Int(RecordFrame.readUInt32(raw, at: position - bufferStart)), RecordFrame.readUInt32(raw, at: position - bufferStart + 4))
+            }
+            guard length > 0 && length <= RecordFrame.maxPayloadBytes else { throw corrupt(position, "impossible frame length \(length)") }
+            try ensure(RecordFrame.headerSize + length)
+            let at = position
+            let start = position - bufferStart + RecordFrame.headerSize
+            let decoded: Result<LedgerRecord?, LedgerError> = buffer.withUnsafeBufferPointer { raw in
+                let payload = UnsafeBufferPointer(rebasing: raw[start ..< start + length])
+                guard CRC32.checksum(payload) == crc else { return .failure(corrupt(at, "CRC mismatch")) }
+                guard let seq = RecordLayout.seq(payload) else { return .failure(corrupt(at, "payload does not start with {\"seq\":N,")) }
+                if seq < startSeq { return .success(nil) }
+                guard let links = RecordLayout.links(payload), RecordLayout.computedHash(payload).elementsEqual(links.hash) else {
+                    return .failure(corrupt(at, "seq \(seq): hash does not match the record's content"))
+                }
+                switch RecordDecoder.decode(payload) {
+                case .success(let record): return .success(record)
+                case .failure(let problem): return .failure(corrupt(at, "seq \(seq): \(problem.message)"))
+                }
+            }
+            if let record = try decoded.get() {
+                if let previous {
+                    guard record.seq == previous.seq + 1 else { throw corrupt(at, "seq \(record.seq) follows \(previous.seq)") }
+                    guard record.prevHash == previous.hash else { throw corrupt(at, "seq \(record.seq): prev_hash does not match seq \(previous.seq)") }
+                } else if record.seq != startSeq {
+                    throw corrupt(at, "seq \(record.seq) where \(startSeq) was expected")
+                }
+                out.append(record)
+                previous = record
+            }
+            position += RecordFrame.headerSize + length
+        }
+    }
+
+    // MARK: Verification
+
+    public func verify() throws(LedgerError) -> (records: UInt64, headHash: String) {
+        let (segments, headSeq, headHash) = committed.withLock { ($0.segments, $0.headSeq, $0.headHash) }
+        let scanned = try LedgerScan.run(segments.map(\.file), limits: segments.map(\.end), tornTailAllowed: false,
+                                         depth: .full, indexStride: Int.max)
+        let expectedSeq = scanned[scanned.count - 1].scan.lastSeq + 1
+        let prevHash = scanned[scanned.count - 1].scan.lastHash
+        let count = expectedSeq - 1
+        let hash = String(decoding: prevHash, as: UTF8.self)
+        guard count == headSeq, hash == headHash else {
+            throw .corrupt(segment: segments.last?.file.name ?? "-", offset: 0,
+                           reason: "verified head \(count) \(hash) differs from the ledger's head \(headSeq) \(headHash)")
+        }
+        return (count, hash)
+    }
+
+    // MARK: Snapshots
+
+    public func writeSnapshot(_ state: [UInt8], throughSeq: UInt64) throws(LedgerError) {
+        guard let chainHash = chainHash(at: throughSeq) else {
+            throw .io("snapshot through seq \(throughSeq) is beyond the ledger head \(head.seq)")
+        }
+        try snapshots.write(state, throughSeq: throughSeq, chainHash: chainHash)
+    }
+
+    public func latestSnapshot() throws(LedgerError) -> (throughSeq: UInt64, state: [UInt8])? {
+        try snapshots.newestValid(logger: options.logger) { seq in chainHash(at: seq) }
+    }
+
+    /// The hash of record `seq` (64 zeros for 0); nil beyond the head or if it cannot be read.
+    private func chainHash(at seq: UInt64) -> String? {
+        if seq == 0 { return RecordLayout.genesisHash }
+        guard seq <= head.seq else { return nil }
+        return (try? records(from: seq, limit: 1))?.first?.hash
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+/// Tunables of the file ledger; the defaults suit production.
+public struct FileLedgerOptions: Sendable {
+    /// A segment is closed and a new one started once it holds at least this many bytes.
+    public var segmentBytes: Int = 64 << 20
+    /// The largest payload one record may have (JSON of type, actor and body plus ~400 bytes).
+    public var maxRecordBytes: Int = 1 << 20
+    /// Every how many records of a segment the in-memory seq index keeps an offset.
+    public var indexStride: Int = 64
+    /// How many snapshots to keep (the newest ones); older ones are removed after a write.
+    public var snapshotsKept: Int = 3
+    /// Recompute every record's SHA-256 on open, not only the links (slower start-up).
+    public var verifyHashesOnOpen: Bool = false
+    /// Makes a segment's written data durable: 0, or the errno it failed with. Tests inject
+    /// failures here; production uses fdatasync.
+    public var sync: @Sendable (Int32) -> Int32 = { fd in POSIXFile.dataSync(fd) == 0 ? 0 : errno }
+    /// Called after each group commit's sync with its duration in seconds and the number of
+    /// records it made durable (for the fsync-latency metric); on the sync queue, so keep it quick.
+    public var syncObserver: (@Sendable (_ seconds: Double, _ records: Int) -> Void)?
+    public var logger = Logger(label: "rcrp.ledger")
+
+    public init() {}
+}

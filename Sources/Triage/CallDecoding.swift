@@ -1,0 +1,315 @@
+import Foundation
+import JSON
+
+extension Call {
+    /// Bounds on every field, so one call can never carry unbounded text.
+    public enum Limits {
+        public static let incidentRef = 64
+        public static let name = 200
+        public static let phone = 32
+        public static let organisation = 200
+        public static let reference = 64
+        public static let address = 500
+        public static let area = 64
+        public static let notes = 4000
+        public static let maximumAge = Field.maximumAge
+    }
+
+    /// The fields that take a default when absent and are then listed in `assumed`.
+    /// `risk.whereabouts_known` defaults to false: not knowing where a person is must never be
+    /// mistaken for knowing it. `subject.mha_status` defaults to `unknown`, not `none`.
+    public static let defaultedFields = [
+        "subject.mha_status", "subject.restricted_patient",
+        "risk.threat_to_life", "risk.serious_harm", "risk.immediacy", "risk.crime", "risk.violence",
+        "risk.child_at_risk", "risk.lacks_capacity", "risk.whereabouts_known",
+        "risk.intelligence_of_harm", "risk.medical_need", "risk.care_need",
+    ]
+
+    /// Decodes a `POST /v1/calls` body strictly: unknown fields, unknown enumeration values and
+    /// wrong types are errors naming the field; every problem is reported, not just the first.
+    /// Risk flags (and the subject's legal status) that are not given take their defaults and
+    /// are listed in `assumed`.
+    public static func decode(_ json: JSONValue) -> Result<Call, CallValidationError> {
+        var decoder = CallDecoder()
+        let call = decoder.call(json)
+        if let call, decoder.problems.isEmpty { return .success(call) }
+        return .failure(CallValidationError(problems: decoder.problems))
+    }
+
+    /// The call in API form. Defaulted fields are left out, so decoding it gives this call back,
+    /// `assumed` included.
+    public var json: JSONValue {
+        let assumed = Set(self.assumed)
+        var object: JSONObject = ["incident_ref": .string(incidentRef), "call_type": .string(callType.rawValue)]
+        if let receivedAt { object["received_at"] = .string(RFC3339.format(receivedAt)) }
+        var callerObject: JSONObject = ["type": .string(caller.type.rawValue)]
+        if let name = caller.name { callerObject["name"] = .string(name) }
+        if let phone = caller.phone { callerObject["phone"] = .string(phone) }
+        if let organisation = caller.organisation { callerObject["organisation"] = .string(organisation) }
+        object["caller"] = .object(callerObject)
+        var subjectObject = JSONObject()
+        if let name = subject.name { subjectObject["name"] = .string(name) }
+        if let age = subject.age { subjectObject["age"] = .int(age) }
+        if let reference = subject.reference { subjectObject["reference"] = .string(reference) }
+        if !assumed.contains("subject.mha_status") { subjectObject["mha_status"] = .string(subject.mhaStatus.rawValue) }
+        if !assumed.contains("subject.restricted_patient") { subjectObject["restricted_patient"] = .bool(subject.restrictedPatient) }
+        object["subject"] = .object(subjectObject)
+        var locationObject = JSONObject()
+        if let address = location.address { locationObject["address"] = .string(address) }
+        locationObject["area"] = .string(location.area)
+        locationObject["setting"] = .string(location.setting.rawValue)
+        if let lat = location.lat { locationObject["lat"] = .double(lat) }
+        if let lon = location.lon { locationObject["lon"] = .double(lon) }
+        object["location"] = .object(locationObject)
+        let riskValues: [(String, JSONValue)] = [
+            ("threat_to_life", .bool(risk.threatToLife)), ("serious_harm", .bool(risk.seriousHarm)),
+            ("immediacy", .string(risk.immediacy.rawValue)), ("crime", .string(risk.crime.rawValue)),
+            ("violence", .bool(risk.violence)), ("child_at_risk", .bool(risk.childAtRisk)),
+            ("lacks_capacity", .bool(risk.lacksCapacity)), ("whereabouts_known", .bool(risk.whereaboutsKnown)),
+            ("intelligence_of_harm", .string(risk.intelligenceOfHarm.rawValue)),
+            ("medical_need", .bool(risk.medicalNeed)), ("care_need", .bool(risk.careNeed)),
+        ]
+        var riskObject = JSONObject()
+        for (key, value) in riskValues where !assumed.contains("risk." + key) { riskObject[key] = value }
+        object["risk"] = .object(riskObject)
+        object["partner_steps_taken"] = .array(partnerStepsTaken.map { .string($0.rawValue) })
+        object["s136"] = s136.map { .object(["arrived_at": .string(RFC3339.format($0.arrivedAt))]) } ?? .null
+        object["notes"] = .optional(notes)
+        return .object(object)
+    }
+}
+
+/// Walks a call body, collecting every problem with its field path.
+private struct CallDecoder {
+    var problems: [FieldProblem] = []
+    var assumed: [String] = []
+
+    mutating func fail(_ field: String, _ problem: String) {
+        problems.append(FieldProblem(field: field, problem: problem))
+    }
+
+    /// The members of an object, after refusing unknown ones.
+    mutating func object(_ value: JSONValue?, _ path: String, allowed: [String]) -> JSONObject? {
+        guard let value, !value.isNull else { return nil }
+        guard let object = value.objectValue else {
+            fail(path, "must be an object, not \(value.typeName)")
+            return nil
+        }
+        for key in object.keys where !allowed.contains(key) {
+            fail(path.isEmpty ? key : "\(path).\(key)", "unknown field\(YAMLReader.suggestion(key, among: allowed))")
+        }
+        return object
+    }
+
+    mutating func string(_ value: JSONValue?, _ path: String, maxLength: Int, required: Bool = false, multiline: Bool = false) -> String? {
+        guard let value, !value.isNull else {
+            if required { fail(path, "is required") }
+            return nil
+        }
+        guard let text = value.stringValue else {
+            fail(path, "must be a string, not \(value.typeName)")
+            return nil
+        }
+        if required && text.isEmpty {
+            fail(path, "must not be empty")
+            return nil
+        }
+        if text.count > maxLength {
+            fail(path, "must be at most \(maxLength) characters")
+            return nil
+        }
+        // C0 controls and DEL are single bytes; the C1 controls U+0080–U+009F are C2 80–C2 9F.
+        var forbidden = false
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7f {
+                if !(multiline && (byte == 0x0a || byte == 0x09 || byte == 0x0d)) { forbidden = true; break }
+            } else if previous == 0xc2 && byte >= 0x80 && byte <= 0x9f {
+                forbidden = true
+                break
+            }
+            previous = byte
+        }
+        if forbidden {
+            fail(path, "must not contain control characters")
+            return nil
+        }
+        return text
+    }
+
+    mutating func enumeration<E: CodedEnumeration>(_ value: JSONValue?, _ type: E.Type, _ path: String) -> E? {
+        guard let value, !value.isNull else { return nil }
+        guard let text = value.stringValue else {
+            fail(path, "must be a string, not \(value.typeName)")
+            return nil
+        }
+        guard let result = E(rawValue: text) else {
+            fail(path, "unknown value '\(text.prefix(64))'\(YAMLReader.suggestion(text, among: E.wireNames)); expected one of \(E.wireNames.joined(separator: ", "))")
+            return nil
+        }
+        return result
+    }
+
+    mutating func bool(_ value: JSONValue?, _ path: String) -> Bool? {
+        guard let value, !value.isNull else { return nil }
+        guard let flag = value.boolValue else {
+            fail(path, "must be true or false, not \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
+    mutating func time(_ value: JSONValue?, _ path: String, required: Bool = false) -> Date? {
+        guard let text = string(value, path, maxLength: 64, required: required) else { return nil }
+        guard let date = RFC3339.parse(text) else {
+            fail(path, "must be an RFC 3339 time such as 2026-11-22T10:15:00Z")
+            return nil
+        }
+        return date
+    }
+
+    mutating func number(_ value: JSONValue?, _ path: String, range: ClosedRange<Double>) -> Double? {
+        guard let value, !value.isNull else { return nil }
+        guard let number = value.doubleValue, number.isFinite else {
+            fail(path, "must be a number, not \(value.typeName)")
+            return nil
+        }
+        guard range.contains(number) else {
+            fail(path, "must be between \(range.lowerBound) and \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+
+    /// A defaulted field: its value if given, else the default, noted in `assumed`.
+    mutating func defaulted<T>(_ value: JSONValue?, _ path: String, _ default: T, _ read: (inout CallDecoder) -> T?) -> T {
+        if value == nil || value?.isNull == true {
+            assumed.append(path)
+            return `default`
+        }
+        return read(&self) ?? `default`
+    }
+
+    mutating func call(_ json: JSONValue) -> Call? {
+        guard case .object = json else {
+            fail("", "the call must be a JSON object, not \(json.typeName)")
+            return nil
+        }
+        let top = object(json, "", allowed: ["incident_ref", "call_type", "received_at", "caller", "subject",
+                                              "location", "risk", "partner_steps_taken", "s136", "notes"])!
+        let incidentRef = string(top["incident_ref"], "incident_ref", maxLength: Call.Limits.incidentRef, required: true)
+        let callType = enumeration(top["call_type"], CallType.self, "call_type")
+        if top["call_type"] == nil || top["call_type"]?.isNull == true { fail("call_type", "is required") }
+        let receivedAt = time(top["received_at"], "received_at")
+
+        var callerType: CallerType?
+        var caller = Caller(type: .other)
+        if let object = object(top["caller"], "caller", allowed: ["type", "name", "phone", "organisation"]) {
+            callerType = enumeration(object["type"], CallerType.self, "caller.type")
+            if object["type"] == nil || object["type"]?.isNull == true { fail("caller.type", "is required") }
+            caller.name = string(object["name"], "caller.name", maxLength: Call.Limits.name)
+            caller.phone = string(object["phone"], "caller.phone", maxLength: Call.Limits.phone)
+            caller.organisation = string(object["organisation"], "caller.organisation", maxLength: Call.Limits.organisation)
+        } else if top["caller"]?.objectValue == nil && (top["caller"] == nil || top["caller"]?.isNull == true) {
+            fail("caller.type", "is required")
+        }
+        if let callerType { caller.type = callerType }
+
+        var subject = Subject()
+        let subjectObject = object(top["subject"], "subject", allowed: ["name", "age", "reference", "mha_status", "restricted_patient"])
+        if let object = subjectObject {
+            subject.name = string(object["name"], "subject.name", maxLength: Call.Limits.name)
+            if let age = object["age"], !age.isNull {
+                if let years = age.intValue, (0...Int64(Call.Limits.maximumAge)).contains(years) {
+                    subject.age = Int(years)
+                } else {
+                    fail("subject.age", "must be a whole number of years from 0 to \(Call.Limits.maximumAge)")
+                }
+            }
+            subject.reference = string(object["reference"], "subject.reference", maxLength: Call.Limits.reference)
+        }
+        subject.mhaStatus = defaulted(subjectObject?["mha_status"], "subject.mha_status", .unknown) {
+            $0.enumeration(subjectObject?["mha_status"], MHAStatus.self, "subject.mha_status")
+        }
+        subject.restrictedPatient = defaulted(subjectObject?["restricted_patient"], "subject.restricted_patient", false) {
+            $0.bool(subjectObject?["restricted_patient"], "subject.restricted_patient")
+        }
+
+        var location = Location(area: "")
+        if let object = object(top["location"], "location", allowed: ["address", "area", "setting", "lat", "lon"]) {
+            location.address = string(object["address"], "location.address", maxLength: Call.Limits.address)
+            location.area = string(object["area"], "location.area", maxLength: Call.Limits.area, required: true) ?? ""
+            location.setting = enumeration(object["setting"], Setting.self, "location.setting") ?? .unknown
+            location.lat = number(object["lat"], "location.lat", range: -90...90)
+            location.lon = number(object["lon"], "location.lon", range: -180...180)
+        } else if top["location"] == nil || top["location"]?.isNull == true {
+            fail("location.area", "is required")
+        }
+
+        let riskKeys = ["threat_to_life", "serious_harm", "immediacy", "crime", "violence", "child_at_risk",
+                        "lacks_capacity", "whereabouts_known", "intelligence_of_harm", "medical_need", "care_need"]
+        let riskObject = object(top["risk"], "risk", allowed: riskKeys)
+        if top["risk"] == nil || top["risk"]?.isNull == true { fail("risk", "is required (an object; flags not given take their defaults)") }
+        var risk = Risk()
+        func flag(_ key: String, _ decoder: inout CallDecoder) -> Bool {
+            decoder.defaulted(riskObject?[key], "risk." + key, false) { $0.bool(riskObject?[key], "risk." + key) }
+        }
+        risk.threatToLife = flag("threat_to_life", &self)
+        risk.seriousHarm = flag("serious_harm", &self)
+        risk.immediacy = defaulted(riskObject?["immediacy"], "risk.immediacy", .none) {
+            $0.enumeration(riskObject?["immediacy"], Immediacy.self, "risk.immediacy")
+        }
+        risk.crime = defaulted(riskObject?["crime"], "risk.crime", .none) {
+            $0.enumeration(riskObject?["crime"], Crime.self, "risk.crime")
+        }
+        risk.violence = flag("violence", &self)
+        risk.childAtRisk = flag("child_at_risk", &self)
+        risk.lacksCapacity = flag("lacks_capacity", &self)
+        risk.whereaboutsKnown = flag("whereabouts_known", &self)
+        risk.intelligenceOfHarm = defaulted(riskObject?["intelligence_of_harm"], "risk.intelligence_of_harm", .unknown) {
+            $0.enumeration(riskObject?["intelligence_of_harm"], Intelligence.self, "risk.intelligence_of_harm")
+        }
+        risk.medicalNeed = flag("medical_need", &self)
+        risk.careNeed = flag("care_need", &self)
+
+        var steps: [PartnerStep] = []
+        if let value = top["partner_steps_taken"], !value.isNull {
+            if let items = value.arrayValue {
+                if items.count > PartnerStep.allCases.count {
+                    fail("partner_steps_taken", "has more than \(PartnerStep.allCases.count) items")
+                } else {
+                    for (index, item) in items.enumerated() {
+                        guard let step = enumeration(item, PartnerStep.self, "partner_steps_taken[\(index)]") else {
+                            if item.isNull { fail("partner_steps_taken[\(index)]", "must be a string, not null") }
+                            continue
+                        }
+                        if steps.contains(step) {
+                            fail("partner_steps_taken[\(index)]", "'\(step.rawValue)' is listed twice")
+                        } else {
+                            steps.append(step)
+                        }
+                    }
+                }
+            } else {
+                fail("partner_steps_taken", "must be an array, not \(value.typeName)")
+            }
+        }
+
+        var s136: S136?
+        if let object = object(top["s136"], "s136", allowed: ["arrived_at"]) {
+            if let arrived = time(object["arrived_at"], "s136.arrived_at", required: true) { s136 = S136(arrivedAt: arrived) }
+            if let callType, callType != .s136Handover {
+                fail("s136", "is only for s136_handover calls")
+            }
+        } else if callType == .s136Handover {
+            fail("s136.arrived_at", "is required for s136_handover calls (the one-hour handover clock starts there)")
+        }
+
+        let notes = string(top["notes"], "notes", maxLength: Call.Limits.notes, multiline: true)
+
+        guard let incidentRef, let callType, callerType != nil else { return nil }
+        return Call(incidentRef: incidentRef, callType: callType, receivedAt: receivedAt, caller: caller,
+                    subject: subject, location: location, risk: risk, partnerStepsTaken: steps, s136: s136,
+                    notes: notes, assumed: assumed)
+    }
+}

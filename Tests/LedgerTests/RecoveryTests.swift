@@ -1,0 +1,205 @@
+import Foundation
+import JSON
+import Testing
+@testable import Ledger
+
+@Suite struct RecoveryTests {
+    private let segmentName = "00000000000000000001.log"
+
+    /// Three whole records on disk, closed; returns the segment bytes and the appended records.
+    private func threeRecords(in dir: TemporaryDirectory) async throws -> ([UInt8], [LedgerRecord]) {
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        let records = try await LedgerFixture.appendAll(ledger, 1...3)
+        ledger.close()
+        return (try LedgerFixture.read(dir.ledger + "/" + segmentName), records)
+    }
+
+    private func tornCopies(_ dir: TemporaryDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.ledger).filter { $0.contains(".torn-") }
+    }
+
+    @Test func everyTruncationPointOfTheLastRecordRecoversToTheLastWholeRecord() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, records) = try await threeRecords(in: dir)
+        let last = LedgerFixture.frames(bytes)[2]
+        #expect(last.offset + 8 + last.length == bytes.count)
+        let path = dir.ledger + "/" + segmentName
+
+        for cut in last.offset ..< bytes.count {
+            for name in try tornCopies(dir) { try FileManager.default.removeItem(atPath: dir.ledger + "/" + name) }
+            try LedgerFixture.write(Array(bytes[..<cut]), to: path)
+            let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+            #expect(ledger.head.seq == 2 && ledger.head.hash == records[1].hash, "cut at \(cut)")
+            #expect(try LedgerFixture.read(path).count == last.offset, "cut at \(cut)")
+            // The damaged segment was copied aside first, exactly as found.
+            let copies = try tornCopies(dir)
+            if cut > last.offset {
+                #expect(copies.count == 1, "cut at \(cut)")
+                if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == Array(bytes[..<cut])) }
+            } else {
+                #expect(copies.isEmpty)
+            }
+            ledger.close()
+        }
+
+        // And the recovered ledger carries on from the last whole record.
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        let next = try await ledger.append([LedgerFixture.event(9)])
+        #expect(next[0].seq == 3 && next[0].prevHash == records[1].hash)
+        #expect(try ledger.verify().records == 3)
+    }
+
+    @Test func zeroFilledTailIsTreatedAsTorn() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, records) = try await threeRecords(in: dir)
+        try LedgerFixture.write(bytes + [UInt8](repeating: 0, count: 4096), to: dir.ledger + "/" + segmentName)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        #expect(ledger.head.seq == 3 && ledger.head.hash == records[2].hash)
+        #expect(try tornCopies(dir).count == 1)
+    }
+
+    @Test func segmentWithATornHeaderIsRestarted() async throws {
+        let dir = TemporaryDirectory()
+        let (_, records) = try await threeRecords(in: dir)
+        // A crash while starting the next segment leaves a few header bytes.
+        let next = SegmentFile(directory: dir.ledger, firstSeq: 4)
+        try LedgerFixture.write(Array(next.header.prefix(5)), to: next.path)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        #expect(ledger.head.seq == 3 && ledger.head.hash == records[2].hash)
+        let more = try await ledger.append([LedgerFixture.event(4)])
+        #expect(more[0].seq == 4)
+        #expect(try LedgerVerifier.verify(directory: dir.ledger).records == 4)
+    }
+
+    @Test func flippedBitMidLogIsRefusedOnOpenAndByVerify() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, _) = try await threeRecords(in: dir)
+        let second = LedgerFixture.frames(bytes)[1]
+        var damaged = bytes
+        damaged[second.offset + 8 + second.length / 2] ^= 0x04
+        try LedgerFixture.write(damaged, to: dir.ledger + "/" + segmentName)
+
+        let error = #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+        #expect(error == .corrupt(segment: segmentName, offset: second.offset, reason: "CRC mismatch"))
+        #expect(try tornCopies(dir).isEmpty, "damage mid-log is never cut off")
+        #expect(try LedgerFixture.read(dir.ledger + "/" + segmentName) == damaged)
+
+        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: second.offset, reason: "CRC mismatch")) {
+            try LedgerVerifier.verify(directory: dir.ledger)
+        }
+        var lines: [String] = []
+        #expect(!LedgerVerifier.run(directory: dir.ledger) { lines.append($0) })
+        #expect(lines.joined().contains("segment \(segmentName) at offset \(second.offset)"))
+    }
+
+    @Test func damageInAnEarlierSegmentIsNeverTreatedAsTorn() async throws {
+        let dir = TemporaryDirectory()
+        let options = LedgerFixture.options(segmentBytes: 1024)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
+        _ = try await LedgerFixture.appendAll(ledger, 1...20)
+        ledger.close()
+        let names = try LedgerFixture.segments(dir.ledger)
+        #expect(names.count > 2)
+        let path = dir.ledger + "/" + names[0]
+        let bytes = try LedgerFixture.read(path)
+        try LedgerFixture.write(Array(bytes.dropLast(3)), to: path)
+
+        let error = #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: options) }
+        guard case .corrupt(let segment, _, _)? = error else { Issue.record("expected .corrupt, got \(String(describing: error))"); return }
+        #expect(segment == names[0])
+    }
+
+    @Test func editedRecordWithRecomputedCRCIsCaughtByTheHash() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, _) = try await threeRecords(in: dir)
+        let second = LedgerFixture.frames(bytes)[1]
+        let original = LedgerFixture.payload(bytes, second)
+        let edited = Array(String(decoding: original, as: UTF8.self).replacingOccurrences(of: "INC-2", with: "INC-X").utf8)
+        #expect(edited != original)
+        try LedgerFixture.write(LedgerFixture.replacePayload(in: bytes, frame: second, with: edited), to: dir.ledger + "/" + segmentName)
+
+        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: second.offset, reason: "seq 2: hash does not match the record's content (edited record)")) {
+            try LedgerVerifier.verify(directory: dir.ledger)
+        }
+        // Start-up checks links only (fast); the full check, a reader and verify() catch the edit.
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        #expect(throws: LedgerError.self) { try ledger.verify() }
+        #expect(throws: LedgerError.self) { try ledger.records(from: 1, limit: 10) }
+        var strict = LedgerFixture.options()
+        strict.verifyHashesOnOpen = true
+        ledger.close()
+        #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: strict) }
+    }
+
+    @Test func editedRecordWithRecomputedHashBreaksTheChain() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, _) = try await threeRecords(in: dir)
+        let second = LedgerFixture.frames(bytes)[1]
+        let original = LedgerFixture.payload(bytes, second)
+        // The forger edits the body, recomputes this record's hash and CRC: the next link breaks.
+        var unsealed = Array(String(decoding: original.dropLast(RecordLayout.hashSuffixCount), as: UTF8.self)
+            .replacingOccurrences(of: "INC-2", with: "INC-X").utf8) + [UInt8(ascii: "}")]
+        _ = RecordLayout.seal(&unsealed)
+        let forged = LedgerFixture.replacePayload(in: bytes, frame: second, with: unsealed)
+        try LedgerFixture.write(forged, to: dir.ledger + "/" + segmentName)
+        let third = LedgerFixture.frames(forged)[2]
+
+        let chainBroken = LedgerError.corrupt(segment: segmentName, offset: third.offset,
+                                              reason: "seq 3: prev_hash does not match the previous record's hash (chain broken)")
+        #expect(throws: chainBroken) { try LedgerVerifier.verify(directory: dir.ledger) }
+        #expect(throws: chainBroken) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+    }
+
+    @Test func gapBetweenSegmentsIsRefused() async throws {
+        let dir = TemporaryDirectory()
+        let options = LedgerFixture.options(segmentBytes: 1024)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
+        _ = try await LedgerFixture.appendAll(ledger, 1...20)
+        ledger.close()
+        let names = try LedgerFixture.segments(dir.ledger)
+        try FileManager.default.removeItem(atPath: dir.ledger + "/" + names[1])
+        let error = #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: options) }
+        guard case .corrupt(let segment, 0, _)? = error else { Issue.record("expected .corrupt at 0, got \(String(describing: error))"); return }
+        #expect(segment == names[2])
+    }
+}
+
+@Suite struct VerifierTests {
+    @Test func verifierReportsCountAndHeadHashAndFindsTheLedgerUnderADataDirectory() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        let records = try await LedgerFixture.appendAll(ledger, 1...4)
+        ledger.close()
+        var lines: [String] = []
+        #expect(LedgerVerifier.run(directory: dir.path) { lines.append($0) })
+        #expect(lines.joined(separator: "\n").contains("4 records"))
+        #expect(lines.joined(separator: "\n").contains(records[3].hash))
+    }
+
+    @Test func verifierNotesATornTailWithoutFailing() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        _ = try await LedgerFixture.appendAll(ledger, 1...4)
+        ledger.close()
+        let path = dir.ledger + "/00000000000000000001.log"
+        let bytes = try LedgerFixture.read(path)
+        try LedgerFixture.write(Array(bytes.dropLast(10)), to: path)
+        let result = try LedgerVerifier.verify(directory: dir.ledger)
+        #expect(result.records == 3)
+        #expect(result.tornTail?.segment == "00000000000000000001.log")
+        var lines: [String] = []
+        #expect(LedgerVerifier.run(directory: dir.ledger) { lines.append($0) })
+        #expect(lines.contains { $0.contains("torn tail") })
+    }
+
+    @Test func verifierRefusesADirectoryWithoutSegments() {
+        let dir = TemporaryDirectory()
+        var lines: [String] = []
+        #expect(!LedgerVerifier.run(directory: dir.path) { lines.append($0) })
+        #expect(lines.first?.contains("no ledger segments") == true)
+    }
+}
