@@ -45,3 +45,14 @@ import Testing
         #expect(try await offPool { c.isClosedByServer() })
     }
 }
+
+@Suite struct ListenLiveTests {
+    @Test func secondServerOnAPortInUseFailsToStart() async throws {
+        try await withServer(demoRouter()) { first in
+            var config = HTTPServerConfiguration(host: "127.0.0.1", port: first.port)
+            config.loopCount = 2
+            let second = HTTPServer(configuration: config, router: demoRouter(), logger: .init(label: "test"))
+            #expect(throws: HTTPServerError.self) { try second.start() }
+        }
+    }
+}
