@@ -115,15 +115,15 @@ final class Committer: Sendable {
         let now = clock()
         var events: [LedgerEvent] = []
         var answers: [(Waiting, HTTPResponse, recorded: Bool)] = []
-        state.read { state in
-            for item in batch {
-                switch item.command.decide(state, now) {
-                case .record(let event, let answer):
-                    events.append(event)
-                    answers.append((item, answer, true))
-                case .answer(let answer):
-                    answers.append((item, answer, false))
-                }
+        // Only this task changes the state, so taking the lock per command (not per batch) gives
+        // every command the same durable state while never holding up readers for long.
+        for item in batch {
+            switch state.read({ item.command.decide($0, now) }) {
+            case .record(let event, let answer):
+                events.append(event)
+                answers.append((item, answer, true))
+            case .answer(let answer):
+                answers.append((item, answer, false))
             }
         }
         var failed: String?
