@@ -16,7 +16,7 @@ src=Sources/HTTPServer
 swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name ParserFuzz \
   "$src/RequestParser.swift" "$src/RequestHead.swift" "$src/HTTPParseError.swift" "$src/HTTPLimits.swift" \
   "$src/HTTPMethod.swift" "$src/HTTPHeaders.swift" Fuzz/ParserFuzzTarget.swift \
-  -o "$out/parser-fuzz"
+  -o "$out/parser-fuzz" 2> >(grep -v "ld.gold: warning: Cannot export local symbol '__asan" >&2)
 set +e
 "$out/parser-fuzz" "$out/corpus" Fuzz/seeds -max_total_time="$1" -max_len=4096 -timeout=10 \
   -artifact_prefix="$out/findings/" -print_final_stats=1 2>&1 | tee "$out/last-run.log" | grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY|stat::number_of_executed_units|Fatal error|==[0-9]+=="

@@ -109,6 +109,7 @@ public struct RequestParser: Sendable {
         }
         cursor -= headStart
         scanned = max(0, scanned - headStart)
+        trailerStart = max(0, trailerStart - headStart)
         headStart = 0
     }
 

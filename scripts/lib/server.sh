@@ -2,6 +2,10 @@
 # --dev and a throw-away data directory, learn its URL from the "listening on" line, stop it
 # with SIGTERM and insist on a clean exit. Source it; do not run it.
 
+# Never inherit another script's server: a nested script's EXIT trap would stop it.
+SERVER_PID=""
+SERVER_URL=""
+
 # start_server BIN [extra serve arguments...]
 # Sets SERVER_PID, SERVER_URL, SERVER_DIR (data dir and logs). Extra environment passes through.
 start_server() {
@@ -29,7 +33,6 @@ start_server() {
         return 1
     fi
     SERVER_URL=${line#listening on }
-    export SERVER_URL SERVER_PID SERVER_DIR
 }
 
 # stop_server: SIGTERM, wait up to 20 s, and fail unless the exit status is 0.
