@@ -49,6 +49,8 @@ let package = Package(
         .executableTarget(name: "rcrp-router", dependencies: ["App"]),
         // Ledger benchmarks (scripts/bench/ledger.sh), not part of the product.
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
+        // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
+        .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),

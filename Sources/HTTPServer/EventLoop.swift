@@ -48,6 +48,8 @@ final class EventLoop: @unchecked Sendable {
     private var date = HTTPDate()
     private var requestIDs: RequestID
     private let readBuffer: UnsafeMutableRawBufferPointer
+    private static let maxIOVecs = 64
+    private let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: EventLoop.maxIOVecs)
     private let limits: HTTPLimits
 
     init(core: ServerCore, index: Int, listenFD: Int32) throws(HTTPServerError) {
@@ -59,13 +61,16 @@ final class EventLoop: @unchecked Sendable {
         guard epfd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
         wakeFD = rcrp_eventfd()
         guard wakeFD >= 0 else { throw .system(call: "eventfd", errno: errno) }
-        requestIDs = RequestID(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        requestIDs = RequestID(loop: index)
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         register(wakeFD, events: UInt32(RCRP_EPOLLIN))
         register(listenFD, events: UInt32(RCRP_EPOLLIN))
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        iovecs.deallocate()
+    }
 
     static func monotonicNow() -> UInt64 {
         var ts = timespec()
@@ -210,9 +215,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Over maxConnections: a best-effort 503, then close, without holding a slot.
     private func refuseOverCapacity(_ fd: Int32) {
+        let id = requestIDs.next()
         let response = HTTPResponse.serverProblem(503, detail: "The server is at its connection limit; retry shortly.",
-                                                  requestID: requestIDs.next(), headers: ["Retry-After": "1"])
-        let ctx = ResponseContext(isHead: false, keepAlive: false, minorVersion: 1, requestID: requestIDs.next(), acceptsGzip: false)
+                                                  requestID: id, headers: ["Retry-After": "1"])
+        let ctx = ResponseContext(isHead: false, keepAlive: false, minorVersion: 1, requestID: id, acceptsGzip: false)
         let (head, body) = ResponseEncoder.encode(response, ctx, date: date.current(), serverName: core.serverName)
         let bytes = head + body
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
@@ -248,6 +254,11 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Events on a connection
 
     private func handle(_ c: Connection, _ flags: UInt32) {
+        if flags & (UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+            // Reset or closed both ways: nothing can be delivered, and level-triggered HUP would spin.
+            closeConnection(c)
+            return
+        }
         if let tls = c.tls, !tls.handshakeDone {
             continueHandshake(c, tls)
             return
@@ -256,7 +267,7 @@ final class EventLoop: @unchecked Sendable {
             flush(c)
             if connections[Int(c.fd)] !== c { return }
         }
-        if flags & (UInt32(RCRP_EPOLLIN) | UInt32(RCRP_EPOLLHUP) | UInt32(RCRP_EPOLLERR)) != 0 {
+        if flags & UInt32(RCRP_EPOLLIN) != 0 {
             readable(c)
             if connections[Int(c.fd)] !== c { return }
         }
@@ -465,7 +476,13 @@ final class EventLoop: @unchecked Sendable {
             finish(c, done.sequence, done.response, done.context, method: done.method, route: done.route, started: done.started)
             processInput(c)
             flush(c)
-            if connections[Int(c.fd)] === c { updateInterest(c) }
+            guard connections[Int(c.fd)] === c else { continue }
+            if let tls = c.tls, tls.hasBufferedInput, wantsRead(c) {
+                // Plaintext OpenSSL already decrypted will not make the socket readable again.
+                readable(c)
+                guard connections[Int(c.fd)] === c else { continue }
+            }
+            updateInterest(c)
         }
     }
 
@@ -523,10 +540,9 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func writePlain(_ c: Connection) {
-        let maxIOV = 64
-        var iov = [iovec](repeating: iovec(), count: min(c.output.count, maxIOV))
+        let iov = iovecs
         while !c.output.isEmpty {
-            let count = min(c.output.count, maxIOV)
+            let count = min(c.output.count, Self.maxIOVecs)
             let written: Int = withExtendedLifetime(c.output) {
                 for i in 0..<count {
                     c.output[i].withUnsafeBytes { p in

@@ -37,16 +37,4 @@ public struct RequestHead: Sendable {
     }
 
     public var headerCount: Int { fields.count }
-
-    /// The first value of `name` without building every header.
-    public func header(_ name: String) -> String? {
-        for f in fields where HTTPHeaders.namesEqual(bytesString(f.name), name) {
-            return String(decoding: bytes[f.value], as: UTF8.self)
-        }
-        return nil
-    }
-
-    private func bytesString(_ r: Range<Int>) -> Substring {
-        Substring(String(decoding: bytes[r], as: UTF8.self))
-    }
 }

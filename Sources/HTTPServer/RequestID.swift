@@ -12,12 +12,13 @@ struct RequestID {
     private let prefix: String
     private var counter: UInt64 = 0
 
-    /// `seed` makes each loop's ids distinct; a random per-process part keeps restarts distinct.
-    init(seed: UInt64) {
+    /// `index` makes each loop's ids distinct; a random part keeps restarts apart. Six hex digits of
+    /// prefix keep a whole id within 15 bytes (a Swift small string: no allocation per request).
+    init(loop index: Int) {
         var r = SystemRandomNumberGenerator()
-        let random = r.next() ^ seed
+        let random = (r.next() & 0xFF_FFF0) | UInt64(index & 0xF)
         let hex = String(random, radix: 16)
-        prefix = String(repeating: "0", count: 16 - hex.count) + hex + "-"
+        prefix = String(repeating: "0", count: 6 - hex.count) + hex + "-"
     }
 
     mutating func next() -> String {

@@ -109,6 +109,7 @@ public struct RequestParser: Sendable {
         }
         cursor -= headStart
         scanned = max(0, scanned - headStart)
+        trailerStart = max(0, trailerStart - headStart)
         headStart = 0
     }
 
@@ -168,17 +169,17 @@ public struct RequestParser: Sendable {
                 }
             case .chunkSize:
                 guard let lf = findLF() else {
-                    if buffer.count - cursor > limits.maxChunkLineBytes {
+                    if buffer.count - cursor > limits.maxChunkLineBytes + 1 {
                         return fail(.malformedChunk("a chunk-size line is longer than \(limits.maxChunkLineBytes) bytes"))
                     }
                     return .needMoreData
                 }
                 let lineStart = cursor
+                if lf - lineStart > limits.maxChunkLineBytes + 1 {
+                    return fail(.malformedChunk("a chunk-size line is longer than \(limits.maxChunkLineBytes) bytes"))
+                }
                 guard let lineEnd = crBefore(lf, from: lineStart) else {
                     return fail(.malformedChunk("a chunk-size line does not end in CRLF"))
-                }
-                if lineEnd - lineStart > limits.maxChunkLineBytes {
-                    return fail(.malformedChunk("a chunk-size line is longer than \(limits.maxChunkLineBytes) bytes"))
                 }
                 cursor = lf + 1
                 headStart = cursor
@@ -280,6 +281,8 @@ public struct RequestParser: Sendable {
     }
 
     private mutating func parseRequestLine(lf: Int) -> HTTPParseError? {
+        // Length first, so the answer does not depend on how the bytes were split into reads.
+        if lf - headStart > limits.maxRequestLineBytes + 1 { return .requestLineTooLong(limit: limits.maxRequestLineBytes) }
         guard let lineEnd = crBefore(lf, from: cursor) else { return .malformedRequestLine }
         if lineEnd == headStart {
             // RFC 9112 §2.2: ignore empty lines before a request line (bounded by the line limit).

@@ -10,7 +10,11 @@ struct ResponseContext: Sendable {
 /// Turns a handler's response into wire bytes: validated headers plus the ones the server owns.
 enum ResponseEncoder {
     /// Framing and identity belong to the server; a handler's values for these are replaced.
-    private static let serverOwned: Set<String> = ["content-length", "transfer-encoding", "connection", "date", "server", "x-request-id"]
+    private static let serverOwned = ["content-length", "transfer-encoding", "connection", "date", "server", "x-request-id"]
+
+    private static func isServerOwned(_ name: String) -> Bool {
+        serverOwned.contains { HTTPHeaders.namesEqual($0, name) }
+    }
 
     static let continueBytes: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
@@ -52,7 +56,7 @@ enum ResponseEncoder {
             head += Array("HTTP/1.1 \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n".utf8)
         }
         for (name, value) in response.headers {
-            if serverOwned.contains(name.lowercased()) { continue }
+            if isServerOwned(name) { continue }
             append(&head, name, value)
         }
         for (name, value) in extra { append(&head, name, value) }

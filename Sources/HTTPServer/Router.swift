@@ -69,7 +69,10 @@ public struct Router: Sendable {
     func resolve(_ method: HTTPMethod, rawPath: Substring, decodedPath: String) -> Resolution {
         var allowed: [HTTPMethod] = []
         if let candidates = exact[decodedPath] {
-            if let r = Self.pick(method, candidates.map(\.route)) { return .found(r.handler, route: r.template, parameters: [:]) }
+            for c in candidates where c.method == method { return .found(c.route.handler, route: c.route.template, parameters: [:]) }
+            if method == .HEAD {
+                for c in candidates where c.method == .GET { return .found(c.route.handler, route: c.route.template, parameters: [:]) }
+            }
             allowed += candidates.map(\.method)
         }
         if !templated.isEmpty {

@@ -24,6 +24,7 @@ public final class FileLedger: Ledger {
     /// Stage 2: the only place segments are synced and callers resumed, in write order.
     private let syncQueue = DispatchQueue(label: "rcrp.ledger.sync", qos: .userInitiated)
     private let intake: Mutex<Intake>
+    private static let maxBatchBytes = 8 << 20
     private let unsynced: Mutex<Unsynced>
     private let writer: Mutex<Writer>
     private let committed: Mutex<Committed>
@@ -44,6 +45,8 @@ public final class FileLedger: Ledger {
 
     private struct PendingAppend: Sendable {
         let events: [PreparedEvent]
+        /// Upper bound of the bytes it adds to a write.
+        let bytes: Int
         let continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>
     }
 
@@ -114,6 +117,13 @@ public final class FileLedger: Ledger {
             throw .io("\(directory) is in use by another process (\(lockPath) is locked)")
         }
         do {
+            // The directories may have just been created: make their entries durable too.
+            try POSIXFile.syncDirectory(directory)
+            if let slash = directory.lastIndex(of: "/") {
+                try POSIXFile.syncDirectory(slash == directory.startIndex ? "/" : String(directory[..<slash]))
+            } else {
+                try POSIXFile.syncDirectory(".")
+            }
             try SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept).removeTemporaries()
             var files = try SegmentFile.list(directory: directory)
             if files.isEmpty {
@@ -220,12 +230,13 @@ public final class FileLedger: Ledger {
             prepared.append(item)
         }
         let items = prepared
+        let bytes = items.reduce(0) { $0 + $1.typeJSON.count + $1.actorJSON.count + $1.bodyJSON.count + RecordLayout.overheadBound }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
             enum Next { case reject(LedgerError), schedule, wait }
             let next: Next = intake.withLock { state in
                 if let failure = state.failure { return .reject(.failed(reason: failure)) }
                 if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
-                state.pending.append(PendingAppend(events: items, continuation: continuation))
+                state.pending.append(PendingAppend(events: items, bytes: bytes, continuation: continuation))
                 if state.draining { return .wait }
                 state.draining = true
                 return .schedule
@@ -248,8 +259,17 @@ public final class FileLedger: Ledger {
                     state.draining = false
                     return ([], nil)
                 }
-                defer { state.pending = [] }
-                return (state.pending, state.failure)
+                // One write() of at most ~maxBatchBytes (but at least one append), so a burst
+                // of large records cannot make one huge buffer.
+                var bytes = 0
+                var count = 0
+                while count < state.pending.count && (count == 0 || bytes + state.pending[count].bytes <= Self.maxBatchBytes) {
+                    bytes += state.pending[count].bytes
+                    count += 1
+                }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                return (batch, state.failure)
             }
             if batch.isEmpty { return }
             if let failure {
@@ -293,6 +313,14 @@ public final class FileLedger: Ledger {
             if let failure = intake.withLock({ $0.failure }) {
                 error = .failed(reason: failure)
             } else {
+                let started = ContinuousClock.now
+                defer {
+                    if error == nil, let observe = options.syncObserver {
+                        let elapsed = (ContinuousClock.now - started).components
+                        let records = batches.reduce(0) { $0 + $1.outcome.records.reduce(0) { $0 + $1.count } }
+                        observe(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, records)
+                    }
+                }
                 for file in files {
                     let code = options.sync(file.fd)
                     if code != 0 {
@@ -368,6 +396,7 @@ public final class FileLedger: Ledger {
             let atText = RFC3339.format(now)
             let at = RFC3339.parse(atText) ?? now
             var buffer: [UInt8] = []
+            buffer.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
             var seq = w.headSeq
             var prev = w.headHash
             var segmentRecords = w.segmentRecords
@@ -376,13 +405,11 @@ public final class FileLedger: Ledger {
                 records.reserveCapacity(pending.events.count)
                 for item in pending.events {
                     seq += 1
-                    var payload = RecordLayout.unsealed(
-                        seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
-                    let hash = RecordLayout.seal(&payload)
                     if segmentRecords % UInt64(max(1, options.indexStride)) == 0 {
                         outcome.index.append(SegmentIndexEntry(seq: seq, offset: w.size + buffer.count))
                     }
-                    RecordFrame.append(payload: payload, to: &buffer)
+                    let hash = RecordLayout.appendFramedRecord(
+                        to: &buffer, seq: seq, at: atText, typeJSON: item.typeJSON, actorJSON: item.actorJSON, bodyJSON: item.bodyJSON, prevHash: prev)
                     records.append(LedgerRecord(
                         seq: seq, at: at, type: item.event.type, actor: item.event.actor, body: item.event.body,
                         prevHash: String(decoding: prev, as: UTF8.self), hash: String(decoding: hash, as: UTF8.self)))
@@ -488,7 +515,7 @@ public final class FileLedger: Ledger {
                 if c.segments[mid].file.firstSeq <= start { lo = mid } else { hi = mid - 1 }
             }
             var plan: [(file: SegmentFile, offset: Int, end: Int)] = []
-            let wanted = start + UInt64(limit) - 1
+            let wanted = start &+ min(UInt64(limit), UInt64.max - start) &- 1
             for position in lo ..< c.segments.count {
                 let segment = c.segments[position]
                 if segment.lastSeq < segment.file.firstSeq { continue }

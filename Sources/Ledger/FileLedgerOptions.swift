@@ -20,6 +20,9 @@ public struct FileLedgerOptions: Sendable {
     /// Makes a segment's written data durable: 0, or the errno it failed with. Tests inject
     /// failures here; production uses fdatasync.
     public var sync: @Sendable (Int32) -> Int32 = { fd in POSIXFile.dataSync(fd) == 0 ? 0 : errno }
+    /// Called after each group commit's sync with its duration in seconds and the number of
+    /// records it made durable (for the fsync-latency metric); on the sync queue, so keep it quick.
+    public var syncObserver: (@Sendable (_ seconds: Double, _ records: Int) -> Void)?
     public var logger = Logger(label: "rcrp.ledger")
 
     public init() {}

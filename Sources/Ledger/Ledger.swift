@@ -3,6 +3,7 @@
 public protocol Ledger: Sendable {
     /// Appends the events as consecutive records and returns once an fsync covers them
     /// (group commit: concurrent callers share fsyncs). Throws at once once failed.
+    /// Not cancellable: once handed over, the records commit even if the caller is cancelled.
     func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord]
     /// Committed records with `seq >= seq`, oldest first, at most `limit` of them.
     func records(from seq: UInt64, limit: Int) throws(LedgerError) -> [LedgerRecord]

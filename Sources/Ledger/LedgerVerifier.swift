@@ -19,8 +19,12 @@ public struct LedgerVerification: Sendable, Hashable {
 public enum LedgerVerifier {
     /// Throws `.corrupt` naming the first bad segment and offset.
     public static func verify(directory: String) throws(LedgerError) -> LedgerVerification {
-        let files = try SegmentFile.list(directory: directory)
-        guard !files.isEmpty else { throw .io("no ledger segments (*.log) in \(directory)") }
+        var files = try SegmentFile.list(directory: directory)
+        // Given the data directory rather than the ledger's, look where the server keeps it.
+        if files.isEmpty, POSIXFile.exists(directory + "/ledger") {
+            files = try SegmentFile.list(directory: directory + "/ledger")
+        }
+        guard !files.isEmpty else { throw .io("no ledger segments (<20 digits>.log) in \(directory) or \(directory)/ledger") }
         let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: .full, indexStride: Int.max)
         let last = scanned[scanned.count - 1]
         let torn = last.scan.torn.map { LedgerVerification.TornTail(segment: last.file.name, offset: $0.offset, reason: $0.reason) }

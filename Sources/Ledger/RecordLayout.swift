@@ -27,6 +27,13 @@ enum RecordLayout {
     static func unsealed(seq: UInt64, at: String, typeJSON: [UInt8], actorJSON: [UInt8], bodyJSON: [UInt8], prevHash: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(typeJSON.count + actorJSON.count + bodyJSON.count + overheadBound)
+        appendUnsealed(to: &out, seq: seq, at: at, typeJSON: typeJSON, actorJSON: actorJSON, bodyJSON: bodyJSON, prevHash: prevHash)
+        return out
+    }
+
+    private static func appendUnsealed(
+        to out: inout [UInt8], seq: UInt64, at: String, typeJSON: [UInt8], actorJSON: [UInt8], bodyJSON: [UInt8], prevHash: [UInt8]
+    ) {
         out.append(contentsOf: seqPrefix)
         out.append(contentsOf: String(seq).utf8)
         out.append(contentsOf: #","at":""#.utf8)
@@ -40,17 +47,51 @@ enum RecordLayout {
         out.append(contentsOf: prevHashKey)
         out.append(contentsOf: prevHash)
         out.append(contentsOf: #""}"#.utf8)
-        return out
     }
 
     /// Turns an unsealed payload into the stored one; returns the hash as 64 hex bytes.
     static func seal(_ payload: inout [UInt8]) -> [UInt8] {
-        let hash = Array(SHA256.hex(payload).utf8)
+        let hash = hexBytes(SHA256.hash(payload))
         payload.removeLast()
         payload.append(contentsOf: hashKey)
         payload.append(contentsOf: hash)
         payload.append(contentsOf: #""}"#.utf8)
         return hash
+    }
+
+    /// Appends one whole framed record (length, CRC, sealed payload) in place, without an
+    /// intermediate payload array: the writer's hot path. Returns the hash as 64 hex bytes.
+    static func appendFramedRecord(
+        to buffer: inout [UInt8], seq: UInt64, at: String, typeJSON: [UInt8], actorJSON: [UInt8], bodyJSON: [UInt8], prevHash: [UInt8]
+    ) -> [UInt8] {
+        let frameStart = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: RecordFrame.headerSize))
+        let payloadStart = buffer.count
+        appendUnsealed(to: &buffer, seq: seq, at: at, typeJSON: typeJSON, actorJSON: actorJSON, bodyJSON: bodyJSON, prevHash: prevHash)
+        let hash = buffer.withUnsafeBufferPointer { hexBytes(SHA256.hash(UnsafeBufferPointer(rebasing: $0[payloadStart...]))) }
+        buffer.removeLast()
+        buffer.append(contentsOf: hashKey)
+        buffer.append(contentsOf: hash)
+        buffer.append(contentsOf: #""}"#.utf8)
+        let length = UInt32(buffer.count - payloadStart)
+        let crc = buffer.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[payloadStart...])) }
+        buffer.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: length.littleEndian, toByteOffset: frameStart, as: UInt32.self)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: frameStart + 4, as: UInt32.self)
+        }
+        return hash
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func hexBytes(_ digest: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(digest.count * 2)
+        for byte in digest {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return out
     }
 
     /// The seq at the start of a stored payload, without parsing JSON.

@@ -118,8 +118,17 @@ private struct CallDecoder {
             fail(path, "must be at most \(maxLength) characters")
             return nil
         }
-        let forbidden = text.unicodeScalars.contains { scalar in
-            scalar.properties.generalCategory == .control && !(multiline && (scalar == "\n" || scalar == "\t" || scalar == "\r"))
+        // C0 controls and DEL are single bytes; the C1 controls U+0080–U+009F are C2 80–C2 9F.
+        var forbidden = false
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7f {
+                if !(multiline && (byte == 0x0a || byte == 0x09 || byte == 0x0d)) { forbidden = true; break }
+            } else if previous == 0xc2 && byte >= 0x80 && byte <= 0x9f {
+                forbidden = true
+                break
+            }
+            previous = byte
         }
         if forbidden {
             fail(path, "must not contain control characters")

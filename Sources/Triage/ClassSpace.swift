@@ -15,6 +15,9 @@ struct ClassSpace {
     /// Per field: its classes (each a list of codes), and the mask holding every class.
     private(set) var classes: [[[Int]]] = []
     private(set) var fullMask: [UInt64] = []
+    /// A field whose predicates split it into more than 64 classes (only ages can), if any:
+    /// masks are 64 bits, so such a rule set is refused rather than half-checked.
+    private(set) var overflowingField: Field?
 
     init(conditions: [Condition]) {
         let predicates = conditions.flatMap(\.predicates)
@@ -27,16 +30,14 @@ struct ClassSpace {
                 if groups[signature] == nil { order.append(signature) }
                 groups[signature, default: []].append(code)
             }
-            let fieldClasses = order.map { groups[$0]! }
-            precondition(fieldClasses.count <= 64, "more than 64 classes on \(field.path)")
+            var fieldClasses = order.map { groups[$0]! }
+            if fieldClasses.count > 64 {
+                overflowingField = field
+                fieldClasses = [field.domain]
+            }
             classes.append(fieldClasses)
             fullMask.append(fieldClasses.count == 64 ? ~0 : (1 << UInt64(fieldClasses.count)) - 1)
         }
-    }
-
-    /// The class of `field` that holds `code`.
-    func classIndex(of code: Int, in field: Field) -> Int {
-        classes[field.rawValue].firstIndex { $0.contains(code) }!
     }
 
     func compile(_ condition: Condition) -> Test {

@@ -1,3 +1,5 @@
+import JSON
+
 /// Why a call got its decision: the rule that matched, and why each rule above it did not.
 public struct Explanation: Sendable, Hashable {
     /// A higher-priority rule that did not match, with the first condition that failed.
@@ -13,4 +15,18 @@ public struct Explanation: Sendable, Hashable {
     public let decision: Decision
     /// In priority order, highest first.
     public let notMatched: [NotMatched]
+}
+
+
+extension Explanation {
+    /// The `explanation` member of a `POST /v1/triage` answer.
+    public var json: JSONValue {
+        .object([
+            "matched_rule": .string(decision.ruleID),
+            "not_matched": .array(notMatched.map { item in
+                .object(["rule_id": .string(item.ruleID), "condition": .string(item.condition),
+                         "field": .string(item.field), "value": .string(item.value)])
+            }),
+        ])
+    }
 }

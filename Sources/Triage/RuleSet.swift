@@ -14,8 +14,8 @@ public struct RuleSet: Sendable {
     private let program: RuleProgram
     /// Per call type (by code), the rules that can match a call of that type, in priority order.
     private let candidates: [[Int]]
-    /// Per rule, its decision with the call-specific part (`assumed`) left empty.
-    private let templates: [Decision]
+    /// Per rule, the shared part of its decisions.
+    private let templates: [Decision.Storage]
 
     init(name: String, version: String, revision: String, rules: [Rule], invariants: [Invariant]) {
         self.name = name
@@ -28,13 +28,11 @@ public struct RuleSet: Sendable {
             rules.indices.filter { rules[$0].when.canHold(callType: type) }
         }
         templates = rules.map { rule in
-            Decision(ruleID: rule.id, ruleTitle: rule.title, rationale: rule.rationale,
-                     citation: rule.citation, callerAdvice: rule.callerAdvice, outcome: rule.outcome,
-                     policeAttend: rule.outcome.policeAttend, agencyKinds: rule.agencyKinds,
-                     reviewRequired: rule.reviewRequired,
-                     acknowledgeWithinMinutes: rule.acknowledgeWithinMinutes,
-                     acceptWithinMinutes: rule.acceptWithinMinutes, assumed: [],
-                     ruleSetName: name, ruleSetRevision: revision)
+            Decision.Storage(Decision.Fields(
+                ruleID: rule.id, ruleTitle: rule.title, rationale: rule.rationale, citation: rule.citation,
+                callerAdvice: rule.callerAdvice, outcome: rule.outcome, agencyKinds: rule.agencyKinds,
+                reviewRequired: rule.reviewRequired, acknowledgeWithinMinutes: rule.acknowledgeWithinMinutes,
+                acceptWithinMinutes: rule.acceptWithinMinutes, ruleSetName: name, ruleSetRevision: revision))
         }
     }
 
@@ -49,9 +47,7 @@ public struct RuleSet: Sendable {
     /// Decides a call: the highest-priority rule whose condition holds. Pure; same inputs, same answer.
     public func decide(_ call: Call) -> Decision {
         guard let index = decidingRule(call) else { return noRuleDecision(call) }
-        var decision = templates[index]
-        decision.assumed = call.assumed
-        return decision
+        return Decision(storage: templates[index], assumed: call.assumed)
     }
 
     /// The decision, and for every rule of higher priority the first condition that did not hold.
@@ -72,7 +68,7 @@ public struct RuleSet: Sendable {
         Decision(ruleID: "no-rule-matched", ruleTitle: "No rule matched",
                  rationale: "No rule in the rule set matched this call, so police attend until a person reviews it.",
                  citation: "rcrp-router safe default", callerAdvice: "Tell the caller police are dealing with the call.",
-                 outcome: .policeAttend, policeAttend: true, agencyKinds: [], reviewRequired: true,
+                 outcome: .policeAttend, agencyKinds: [], reviewRequired: true,
                  acknowledgeWithinMinutes: nil, acceptWithinMinutes: nil, assumed: call.assumed,
                  ruleSetName: name, ruleSetRevision: revision)
     }

@@ -26,11 +26,19 @@ struct RuleSetAnalysis {
 
     private var reachable: [Bool]
     private var gapCount = 0
+    private var reportedGaps: Set<[Int]> = []
     private var reportedViolations: Set<[Int]> = []
 
     static let maximumGapsReported = 5
+    /// Steps of the case split allowed before the rule set is refused as too tangled to prove;
+    /// the England set needs a few thousand. Keeps a reload bounded in time whatever a file says.
+    static let defaultStepBudget = 2_000_000
+    let stepBudget: Int
+    private var steps = 0
+    private var exhausted: Bool { steps > stepBudget }
 
-    init(rules: [Rule], invariants: [Invariant], file: String, rulesLine: Int) {
+    init(rules: [Rule], invariants: [Invariant], file: String, rulesLine: Int, stepBudget: Int = defaultStepBudget) {
+        self.stepBudget = stepBudget
         self.rules = rules
         self.invariants = invariants
         self.file = file
@@ -46,8 +54,19 @@ struct RuleSetAnalysis {
     }
 
     mutating func run() {
+        if let field = space.overflowingField {
+            problems = [RuleProblem(file: file, line: rulesLine, message:
+                "the conditions split '\(field.path)' into more than 64 ranges; use fewer distinct boundaries")]
+            return
+        }
         var assignment = Array(repeating: -1, count: Field.allCases.count)
         explore(&assignment, candidates: Array(rules.indices))
+        if exhausted {
+            problems = [RuleProblem(file: file, line: rulesLine, message:
+                "the rule set is too tangled to prove complete and safe within \(stepBudget) steps; "
+                + "give each rule a call_type and fewer alternatives (any) in its condition")]
+            return
+        }
         if gapCount > Self.maximumGapsReported {
             problems.append(RuleProblem(file: file, line: rulesLine, message:
                 "gap: \(gapCount - Self.maximumGapsReported) more kinds of call match no rule (the first \(Self.maximumGapsReported) are shown)"))
@@ -55,9 +74,15 @@ struct RuleSetAnalysis {
         for index in rules.indices where !reachable[index] {
             reportDeadRule(index)
         }
+        if exhausted {
+            problems.append(RuleProblem(file: file, line: rulesLine, message:
+                "the rule set is too tangled to explain its dead rules within \(stepBudget) steps"))
+        }
     }
 
     private mutating func explore(_ assignment: inout [Int], candidates: [Int]) {
+        steps += 1
+        guard !exhausted else { return }
         var live: [Int] = []
         for index in candidates {
             guard let holds = space.evaluate(ruleTests[index], assignment) else {
@@ -97,7 +122,9 @@ struct RuleSetAnalysis {
     }
 
     /// A region inside `assignment` where `test` certainly holds, if there is one.
-    private func witness(_ test: ClassSpace.Test, _ assignment: inout [Int]) -> [Int]? {
+    private mutating func witness(_ test: ClassSpace.Test, _ assignment: inout [Int]) -> [Int]? {
+        steps += 1
+        guard !exhausted else { return nil }
         switch space.evaluate(test, assignment) {
         case .some(true): return assignment
         case .some(false): return nil
@@ -113,17 +140,38 @@ struct RuleSetAnalysis {
     }
 
     private mutating func reportGap(_ assignment: [Int]) {
+        // Widen the region to the fields that matter, so one message stands for one kind of call.
+        let general = generalize(assignment) { candidate in
+            ruleTests.allSatisfy { space.evaluate($0, candidate) == false }
+        }
+        guard reportedGaps.insert(general).inserted else { return }
         gapCount += 1
         guard gapCount <= Self.maximumGapsReported else { return }
-        let call = space.call(for: assignment, base: base)
+        let call = space.call(for: general, base: base)
         problems.append(RuleProblem(file: file, line: rulesLine, message:
-            "gap: no rule matches calls like \(space.describe(assignment, call: call)); every call must get a decision",
+            "gap: no rule matches calls like \(space.describe(general, call: call)); every call must get a decision",
             counterexample: call))
     }
 
-    private mutating func reportViolation(invariant: Int, rule: Int, witness: [Int]) {
+    /// Frees every field of `assignment` that `stillHolds` does not need, last fixed first.
+    private func generalize(_ assignment: [Int], _ stillHolds: ([Int]) -> Bool) -> [Int] {
+        var general = assignment
+        for field in Field.allCases.reversed() where general[field.rawValue] >= 0 {
+            let kept = general[field.rawValue]
+            general[field.rawValue] = -1
+            if !stillHolds(general) { general[field.rawValue] = kept }
+        }
+        return general
+    }
+
+    private mutating func reportViolation(invariant invariantIndex: Int, rule ruleIndex: Int, witness found: [Int]) {
+        let witness = generalize(found) { candidate in
+            space.evaluate(invariantTests[invariantIndex], candidate) == true
+                && space.evaluate(ruleTests[ruleIndex], candidate) == true
+                && (0..<ruleIndex).allSatisfy { space.evaluate(ruleTests[$0], candidate) == false }
+        }
         let call = space.call(for: witness, base: base)
-        let invariant = invariants[invariant], rule = rules[rule]
+        let invariant = invariants[invariantIndex], rule = rules[ruleIndex]
         problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
             "breaks invariant '\(invariant.id)' (when \(invariant.when.text), require \(invariant.requirementText)): "
             + "for the call \(space.describe(witness, call: call)) it decides \(rule.outcome.rawValue)"
@@ -141,14 +189,19 @@ struct RuleSetAnalysis {
             problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
                 "can never match: its condition (\(rule.condition)) cannot hold for any call"))
         } else {
-            let names = winners.sorted().map { "'\(rules[$0].id)' (line \(rules[$0].line))" }.joined(separator: ", ")
+            // Nearest first: the rule just above is usually the one the author meant to beat.
+            let nearest = winners.sorted(by: >)
+            var names = nearest.prefix(4).map { "'\(rules[$0].id)' (line \(rules[$0].line))" }.joined(separator: ", ")
+            if nearest.count > 4 { names += " and \(nearest.count - 4) more" }
             problems.append(RuleProblem(file: rule.file, line: rule.line, ruleID: rule.id, message:
                 "is shadowed and can never match: every call it matches is decided first by higher-priority \(winners.count == 1 ? "rule" : "rules") \(names)"))
         }
     }
 
     /// The rules that decide the calls matching rule `index`.
-    private func collectWinners(of index: Int, _ assignment: inout [Int], into winners: inout Set<Int>) {
+    private mutating func collectWinners(of index: Int, _ assignment: inout [Int], into winners: inout Set<Int>) {
+        steps += 1
+        guard !exhausted else { return }
         switch space.evaluate(ruleTests[index], assignment) {
         case .some(false): return
         case .none:

@@ -6,6 +6,18 @@ import Yams
 struct YAMLReader {
     let file: String
     private(set) var problems: [RuleProblem] = []
+    /// Mappings and lists read so far. YAML aliases can make a small file expand enormously, so
+    /// reading stops at `maximumNodes` with one problem instead of running away.
+    private var nodesRead = 0
+    static let maximumNodes = 20_000
+
+    private mutating func withinBudget(_ node: Node) -> Bool {
+        nodesRead += 1
+        if nodesRead == Self.maximumNodes + 1 {
+            problem(Self.line(node), nil, "the file expands to more than \(Self.maximumNodes) mappings and lists (through YAML aliases?)")
+        }
+        return nodesRead <= Self.maximumNodes
+    }
 
     init(file: String) { self.file = file }
 
@@ -27,6 +39,7 @@ struct YAMLReader {
     /// The entries of a mapping with string keys; duplicate keys are refused (YAML allows the
     /// parser to keep either, and a rule must never silently lose a condition).
     mutating func entries(_ node: Node, what: String, ruleID: String?) -> [Entry]? {
+        guard withinBudget(node) else { return nil }
         guard case .mapping(let mapping) = node else {
             problem(Self.line(node), ruleID, "\(what) must be a mapping (key: value)")
             return nil
@@ -107,6 +120,7 @@ struct YAMLReader {
 
     /// A sequence's items; a single scalar is not silently taken as a one-item list.
     mutating func sequence(_ node: Node, field: String, ruleID: String?, maxCount: Int) -> [Node]? {
+        guard withinBudget(node) else { return nil }
         guard case .sequence(let sequence) = node else {
             problem(Self.line(node), ruleID, "'\(field)' must be a list")
             return nil

@@ -77,7 +77,13 @@ import Testing
 
     @Test func concurrentAppendersGetGapFreeOrderedSeq() async throws {
         let dir = TemporaryDirectory()
-        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 64 << 10))
+        let synced = Mutex((syncs: 0, records: 0))
+        var options = LedgerFixture.options(segmentBytes: 64 << 10)
+        options.syncObserver = { seconds, records in
+            #expect(seconds >= 0)
+            synced.withLock { $0 = ($0.syncs + 1, $0.records + records) }
+        }
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
         defer { ledger.close() }
         let tasks = 64
         let perTask = 40
@@ -105,6 +111,31 @@ import Testing
         #expect(ledger.head.seq == UInt64(total))
         #expect(try ledger.verify().records == UInt64(total))
         #expect(try LedgerFixture.segments(dir.ledger).count > 1)
+        // Every record was covered by exactly one observed sync, and syncs were shared.
+        let observed = synced.withLock { $0 }
+        #expect(observed.records == total)
+        #expect(observed.syncs < tasks * perTask)
+        #expect(try ledger.records(from: 1, limit: .max).count == total)
+    }
+
+    @Test func burstOfLargeRecordsCommitsInOrder() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 4 << 20))
+        defer { ledger.close() }
+        let notes = String(repeating: "n", count: 500_000)
+        let seqs = try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for n in 0 ..< 40 {
+                group.addTask {
+                    try await ledger.append([LedgerEvent(type: "call.received", actor: "key-\(n)", body: ["notes": .string(notes)])])[0].seq
+                }
+            }
+            var all: [UInt64] = []
+            for try await seq in group { all.append(seq) }
+            return all
+        }
+        #expect(seqs.sorted() == Array(1...40))
+        #expect(try ledger.verify().records == 40)
+        #expect(try ledger.records(from: 17, limit: 2).map { $0.body["notes"]?.stringValue?.count } == [500_000, 500_000])
     }
 
     @Test func segmentsRotateBySizeAndReadAcrossThem() async throws {

@@ -167,3 +167,39 @@ import Testing
         #expect(segment == names[2])
     }
 }
+
+@Suite struct VerifierTests {
+    @Test func verifierReportsCountAndHeadHashAndFindsTheLedgerUnderADataDirectory() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        let records = try await LedgerFixture.appendAll(ledger, 1...4)
+        ledger.close()
+        var lines: [String] = []
+        #expect(LedgerVerifier.run(directory: dir.path) { lines.append($0) })
+        #expect(lines.joined(separator: "\n").contains("4 records"))
+        #expect(lines.joined(separator: "\n").contains(records[3].hash))
+    }
+
+    @Test func verifierNotesATornTailWithoutFailing() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        _ = try await LedgerFixture.appendAll(ledger, 1...4)
+        ledger.close()
+        let path = dir.ledger + "/00000000000000000001.log"
+        let bytes = try LedgerFixture.read(path)
+        try LedgerFixture.write(Array(bytes.dropLast(10)), to: path)
+        let result = try LedgerVerifier.verify(directory: dir.ledger)
+        #expect(result.records == 3)
+        #expect(result.tornTail?.segment == "00000000000000000001.log")
+        var lines: [String] = []
+        #expect(LedgerVerifier.run(directory: dir.ledger) { lines.append($0) })
+        #expect(lines.contains { $0.contains("torn tail") })
+    }
+
+    @Test func verifierRefusesADirectoryWithoutSegments() {
+        let dir = TemporaryDirectory()
+        var lines: [String] = []
+        #expect(!LedgerVerifier.run(directory: dir.path) { lines.append($0) })
+        #expect(lines.first?.contains("no ledger segments") == true)
+    }
+}

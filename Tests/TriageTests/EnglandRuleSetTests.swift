@@ -16,7 +16,8 @@ let rulesDirectory: String = {
         switch RuleSetLoader.validateWithStatistics(yaml: text, file: file) {
         case .success(let validated):
             #expect(validated.ruleSet.name == "rcrp-england")
-            print("regions \(validated.regions) combinations \(validated.combinations)")
+            // Every call type × caller type × legal status × flag × step combination is covered.
+            #expect(validated.combinations >= Double(CallType.allCases.count * CallerType.allCases.count))
         case .failure(let error):
             Issue.record("\(error)")
         }

@@ -196,3 +196,17 @@ import Testing
         #expect(found.contains { $0.message.contains("is built in") })
     }
 }
+
+extension RuleSetValidationTests {
+    /// Aliases that multiply at every level would expand to millions of nodes; reading stops early.
+    @Test func aliasExpansionIsBounded() {
+        var yaml = "name: x\nversion: \"1\"\nrules:\n  - id: r\n    title: t\n    priority: 1\n    rationale: r\n    citation: c\n"
+        yaml += "    outcome: police_attend\n    agency_kinds: []\n    when:\n      all:\n        - &a0 {call_type: awol}\n"
+        for level in 1...3 {
+            yaml += "        - &a\(level) {any: [" + Array(repeating: "*a\(level - 1)", count: 30).joined(separator: ", ") + "]}\n"
+        }
+        let found = problems(yaml)
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("expands to more than 20000 mappings and lists") == true)
+    }
+}

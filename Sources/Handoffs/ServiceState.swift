@@ -1,0 +1,189 @@
+import Foundation
+import JSON
+
+/// Everything the service knows, derived only by folding ledger records in order: agencies,
+/// issued keys, calls and their decisions, handoffs, the change feeds the long polls read, and
+/// the idempotent answers. Time comes from the records, never from a clock.
+public struct ServiceState: Sendable {
+    public internal(set) var agencies = AgencyDirectory()
+    public internal(set) var issuedKeys: [String: IssuedKey] = [:]
+    public internal(set) var keyIDsByHash: [String: String] = [:]
+    public internal(set) var calls: [String: CallEntry] = [:]
+    public internal(set) var callOrder: [String] = []
+    public internal(set) var handoffs: [String: Handoff] = [:]
+    /// Handoffs that may still need the deadline timer.
+    public internal(set) var openHandoffIDs: Set<String> = []
+    public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
+    /// Handoffs that came to need the control room: declined, escalated, unroutable.
+    public internal(set) var escalations = ChangeFeed()
+    public internal(set) var idempotency: [String: IdempotencyEntry] = [:]
+    /// When each subject reference was in a call, oldest first (repeat contact).
+    public internal(set) var subjectContacts: [String: [Date]] = [:]
+    public internal(set) var lastSeq: UInt64 = 0
+    public internal(set) var dataReads: UInt64 = 0
+
+    public init() {}
+
+    /// Applies one ledger record; records must come in sequence order.
+    public mutating func apply(seq: UInt64, at: Date, type: String, actor: String, body: JSONValue) throws(StateFoldError) {
+        func fail(_ reason: String) -> StateFoldError { StateFoldError(seq: seq, type: type, reason: reason) }
+        guard seq > lastSeq else { throw fail("out of order after \(lastSeq)") }
+        switch type {
+        case "agency.registered", "agency.updated":
+            guard let json = body["agency"], case .success(let agency) = Agency.decode(json) else {
+                throw fail("agency is missing or invalid")
+            }
+            agencies.upsert(agency)
+        case "agency.deactivated":
+            guard let id = body["agency_id"]?.stringValue, agencies[id] != nil else { throw fail("unknown agency") }
+            agencies.deactivate(id)
+            try cancel(body, reason: "agency_deactivated", seq: seq, at: at, fail: fail)
+            try create(body, seq: seq, at: at, fail: fail)
+        case "call.triaged":
+            guard let id = body["call_id"]?.stringValue, calls[id] == nil,
+                  let call = body["call"], call.objectValue != nil, let decision = body["decision"], decision.objectValue != nil else {
+                throw fail("call_id, call or decision missing, or the call exists")
+            }
+            let entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, decision: decision)
+            calls[id] = entry
+            callOrder.append(id)
+            if let reference = entry.subjectReference {
+                subjectContacts[reference, default: []].append(entry.receivedAt)
+            }
+            try create(body, seq: seq, at: at, fail: fail)
+        case "call.retriaged", "call.overridden":
+            guard let id = body["call_id"]?.stringValue, calls[id] != nil,
+                  let decision = body["decision"], decision.objectValue != nil else {
+                throw fail("unknown call or decision missing")
+            }
+            if let call = body["call"], call.objectValue != nil { calls[id]?.call = call }
+            calls[id]?.decisions.append(decision)
+            try cancel(body, reason: type == "call.retriaged" ? "retriage" : "override", seq: seq, at: at, fail: fail)
+            try create(body, seq: seq, at: at, fail: fail)
+        case "call.caller_informed":
+            guard let id = body["call_id"]?.stringValue, calls[id] != nil, body["by"]?.stringValue != nil else {
+                throw fail("unknown call or 'by' missing")
+            }
+            calls[id]?.callerInformed.append([
+                "by": body["by"] ?? .null, "at": body["at"] ?? .string(RFC3339.format(at)),
+                "recorded_at": .string(RFC3339.format(at)),
+            ])
+        case "handoff.acknowledged", "handoff.accepted", "handoff.declined", "handoff.completed",
+             "handoff.escalated", "handoff.cancelled":
+            guard let id = body["handoff_id"]?.stringValue, handoffs[id] != nil else { throw fail("unknown handoff") }
+            guard let move = ServiceState.move(type: type, body: body) else { throw fail("the move's fields are invalid") }
+            try moveHandoff(id, move, seq: seq, at: at, fail: fail)
+        case "key.issued":
+            guard let id = body["key_id"]?.stringValue, let agencyID = body["agency_id"]?.stringValue,
+                  let hash = body["sha256"]?.stringValue, issuedKeys[id] == nil else { throw fail("key fields missing or key exists") }
+            issuedKeys[id] = IssuedKey(id: id, agencyID: agencyID, sha256: hash)
+            keyIDsByHash[hash] = id
+        case "key.revoked":
+            guard let id = body["key_id"]?.stringValue, let key = issuedKeys[id] else { throw fail("unknown key") }
+            issuedKeys[id]?.revoked = true
+            keyIDsByHash[key.sha256] = nil
+        case "data.read":
+            dataReads += 1
+        default:
+            throw fail("unknown record type")
+        }
+        if let json = body["idempotency"], let entry = IdempotencyEntry(json: json, actor: actor, at: at) {
+            idempotency[entry.storageKey] = entry
+        }
+        // Answers past their retention are dropped now and then, by record time, so that every
+        // fold of the same records keeps the same ones.
+        if seq % 1024 == 0 {
+            idempotency = idempotency.filter { at.timeIntervalSince($0.value.at) < IdempotencyEntry.retention }
+        }
+        lastSeq = seq
+    }
+
+    /// The move a `handoff.*` record describes.
+    public static func move(type: String, body: JSONValue) -> HandoffMove? {
+        let by = body["by"]?.stringValue
+        let note = body["note"]?.stringValue
+        switch type {
+        case "handoff.acknowledged": return by.map { .acknowledge(by: $0) }
+        case "handoff.accepted": return by.map { .accept(by: $0, note: note) }
+        case "handoff.declined":
+            guard let by, let reason = body["reason"]?.stringValue.flatMap(DeclineReason.init(rawValue:)) else { return nil }
+            return .decline(by: by, reason: reason, note: note)
+        case "handoff.completed": return by.map { .complete(by: $0, note: note) }
+        case "handoff.escalated": return body["cause"]?.stringValue.flatMap(EscalationCause.init(rawValue:)).map { .escalate(cause: $0) }
+        case "handoff.cancelled": return .cancel(reason: body["reason"]?.stringValue ?? "cancelled")
+        default: return nil
+        }
+    }
+
+    /// The stored answer for an idempotency key, unless it has expired by `now`.
+    public func idempotentAnswer(actor: String, key: String, now: Date) -> IdempotencyEntry? {
+        guard let entry = idempotency[IdempotencyEntry.storageKey(actor: actor, key: key)],
+              now.timeIntervalSince(entry.at) < IdempotencyEntry.retention else { return nil }
+        return entry
+    }
+
+    /// Calls about the same subject within `days` before `date` (the call itself not counted).
+    public func contacts(reference: String, before date: Date, days: Int) -> Int {
+        let from = date.addingTimeInterval(-Double(days) * 86_400)
+        return subjectContacts[reference]?.count { $0 >= from && $0 <= date } ?? 0
+    }
+
+    /// Open handoffs whose deadline has passed at `now`, with the deadline that passed.
+    public func overdueHandoffs(at now: Date) -> [(id: String, cause: EscalationCause)] {
+        openHandoffIDs.sorted().compactMap { id in handoffs[id]?.overdue(at: now).map { (id, $0) } }
+    }
+
+    /// The earliest deadline among open handoffs, for the timer.
+    public var nextDeadline: Date? {
+        openHandoffIDs.compactMap { handoffs[$0]?.nextDeadline }.min()
+    }
+
+    // MARK: - Folding helpers
+
+    private mutating func create(_ body: JSONValue, seq: UInt64, at: Date, fail: (String) -> StateFoldError) throws(StateFoldError) {
+        for item in body["handoffs"]?.arrayValue ?? [] {
+            guard let birth = HandoffBirth(json: item), handoffs[birth.handoffID] == nil, calls[birth.callID] != nil else {
+                throw fail("a new handoff is invalid, exists already or names an unknown call")
+            }
+            store(birth.handoff(createdAt: at, seq: seq))
+            calls[birth.callID]?.handoffIDs.append(birth.handoffID)
+        }
+    }
+
+    private mutating func cancel(_ body: JSONValue, reason: String, seq: UInt64, at: Date, fail: (String) -> StateFoldError) throws(StateFoldError) {
+        for item in body["cancelled"]?.arrayValue ?? [] {
+            guard let id = item.stringValue, handoffs[id] != nil else { throw fail("cancels an unknown handoff") }
+            try moveHandoff(id, .cancel(reason: reason), seq: seq, at: at, fail: fail)
+        }
+    }
+
+    private mutating func moveHandoff(_ id: String, _ move: HandoffMove, seq: UInt64, at: Date, fail: (String) -> StateFoldError) throws(StateFoldError) {
+        guard let handoff = handoffs[id] else { throw fail("unknown handoff \(id)") }
+        let result: Handoff.Result
+        do {
+            result = try handoff.applying(move, at: at, seq: seq)
+        } catch {
+            throw fail(error.description)
+        }
+        if case .changed(let next) = result { store(next) }
+    }
+
+    private mutating func store(_ handoff: Handoff) {
+        let before = handoffs[handoff.id]?.status
+        handoffs[handoff.id] = handoff
+        if handoff.nextDeadline != nil { openHandoffIDs.insert(handoff.id) } else { openHandoffIDs.remove(handoff.id) }
+        if let agencyID = handoff.agencyID {
+            agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
+        }
+        if handoff.status.needsControlRoom || (before?.needsControlRoom ?? false) {
+            escalations.record(handoff.id, seq: handoff.changedSeq)
+        }
+    }
+}
+
+extension ServiceState {
+    /// A copy that shares storage until either side changes (for snapshots off the commit path).
+    public init(copying other: borrowing ServiceState) {
+        self = copy other
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Handoffs
+import HTTPServer
+import Ledger
+
+/// One request that must go through the ledger: it is decided against the durable state when
+/// its batch is formed, and answered only once its record is fsynced.
+struct Command: Sendable {
+    /// The entities it touches (call, handoff, agency, idempotency key, subject): two commands
+    /// sharing one never go in the same batch, so each is decided on the other's result.
+    var conflictKeys: [String]
+    /// Touches many entities (deactivating an agency): runs in a batch of its own.
+    var exclusive = false
+    var decide: @Sendable (borrowing ServiceState, Date) -> CommandDecision
+}
+
+/// What a command turned out to be once decided.
+enum CommandDecision: Sendable {
+    /// Append this record; send this answer once it is durable.
+    case record(LedgerEvent, answer: HTTPResponse)
+    /// Nothing to record (a refusal, an idempotent replay, a repeated move): answer at once.
+    case answer(HTTPResponse)
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Handoffs
+import HTTPServer
+import Ledger
+import Logging
+import Synchronization
+
+/// The service's group commit: one committer takes queued commands in arrival order, decides
+/// each against the durable state, appends the batch with one ledger call (one fsync), applies
+/// the records, then answers every waiter. While a batch is being fsynced the next one gathers.
+final class Committer: Sendable {
+    private struct Waiting {
+        var command: Command
+        var requestID: String
+        var continuation: CheckedContinuation<HTTPResponse, Never>
+    }
+
+    private struct Queue {
+        var waiting: [Waiting] = []
+        var running = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let failureReason = Mutex<String?>(nil)
+    private let ledger: any Ledger
+    private let state: DurableState
+    private let clock: @Sendable () -> Date
+    private let maxBatch: Int
+    private let logger: Logger
+    private let metrics: ServiceMetrics
+    /// Called with each batch's records after they are applied (wakes long polls, snapshots).
+    private let applied = Mutex<(@Sendable ([LedgerRecord]) -> Void)?>(nil)
+
+    init(ledger: any Ledger, state: DurableState, clock: @escaping @Sendable () -> Date, maxBatch: Int,
+         logger: Logger, metrics: ServiceMetrics) {
+        self.ledger = ledger
+        self.state = state
+        self.clock = clock
+        self.maxBatch = max(1, maxBatch)
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Sets what runs after each batch is applied (the service, once it is fully built).
+    func onApplied(_ body: @escaping @Sendable ([LedgerRecord]) -> Void) {
+        applied.withLock { $0 = body }
+    }
+
+    /// Why writes are refused for good (a ledger or fold failure), or nil while healthy.
+    var failure: String? {
+        failureReason.withLock { $0 } ?? ledger.failure
+    }
+
+    func submit(_ command: Command, requestID: String) async -> HTTPResponse {
+        if let failure { return APIError.unavailable("The ledger cannot record: \(failure)").response(requestID: requestID) }
+        return await withCheckedContinuation { continuation in
+            let start = queue.withLock { queue -> Bool in
+                queue.waiting.append(Waiting(command: command, requestID: requestID, continuation: continuation))
+                if queue.running { return false }
+                queue.running = true
+                return true
+            }
+            if start { Task { await self.run() } }
+        }
+    }
+
+    private func run() async {
+        while let batch = nextBatch() {
+            await commit(batch)
+        }
+    }
+
+    /// Takes the next batch in arrival order; commands that share a conflict key with an earlier
+    /// one, and everything from an exclusive command on, wait for the next batch.
+    private func nextBatch() -> [Waiting]? {
+        queue.withLock { queue -> [Waiting]? in
+            guard !queue.waiting.isEmpty else {
+                queue.running = false
+                return nil
+            }
+            var batch: [Waiting] = []
+            var deferred: [Waiting] = []
+            var used = Set<String>()
+            var closed = false
+            for item in queue.waiting {
+                if closed || batch.count >= maxBatch {
+                    deferred.append(item)
+                    continue
+                }
+                if item.command.exclusive {
+                    if batch.isEmpty { batch.append(item) } else { deferred.append(item) }
+                    closed = true
+                    continue
+                }
+                if item.command.conflictKeys.contains(where: used.contains) {
+                    deferred.append(item)
+                    // A later command on the same entity must not overtake this one.
+                    used.formUnion(item.command.conflictKeys)
+                    continue
+                }
+                used.formUnion(item.command.conflictKeys)
+                batch.append(item)
+            }
+            queue.waiting = deferred
+            return batch
+        }
+    }
+
+    private func commit(_ batch: [Waiting]) async {
+        if let failure {
+            let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
+            for item in batch { item.continuation.resume(returning: refusal.response(requestID: item.requestID)) }
+            return
+        }
+        let now = clock()
+        var events: [LedgerEvent] = []
+        var answers: [(Waiting, HTTPResponse, recorded: Bool)] = []
+        state.read { state in
+            for item in batch {
+                switch item.command.decide(state, now) {
+                case .record(let event, let answer):
+                    events.append(event)
+                    answers.append((item, answer, true))
+                case .answer(let answer):
+                    answers.append((item, answer, false))
+                }
+            }
+        }
+        var failed: String?
+        if !events.isEmpty {
+            let started = ContinuousClock.now
+            do {
+                let records = try await ledger.append(events)
+                metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
+                do {
+                    try state.apply(records)
+                } catch {
+                    // The fold refused what the ledger now holds: memory no longer matches disk.
+                    failed = "the state could not apply record \(error.seq): \(error.reason)"
+                    logger.critical("state fold failed after append", metadata: ["error": "\(error)"])
+                }
+                applied.withLock { $0 }?(records)
+            } catch {
+                failed = error.description
+                logger.critical("ledger append failed; refusing writes until restart", metadata: ["error": "\(error)"])
+            }
+        }
+        if let failed {
+            failureReason.withLock { if $0 == nil { $0 = failed } }
+        }
+        for (item, answer, recorded) in answers {
+            if recorded, let failed {
+                item.continuation.resume(returning: APIError.unavailable("The ledger cannot record: \(failed)")
+                    .response(requestID: item.requestID))
+            } else {
+                item.continuation.resume(returning: answer)
+            }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let parts = components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,450 @@
+import Foundation
+import Handoffs
+import HTTPServer
+import JSON
+import Ledger
+import Triage
+
+extension RCRPService {
+    // MARK: POST /v1/triage — evaluate and explain, record nothing
+
+    func triage(_ request: HTTPRequest) throws -> HTTPResponse {
+        _ = try authorize(request, Self.anyRole)
+        let call = try decodeCall(RequestBody.json(request))
+        let rules = ruleSet
+        let explanation = rules.explain(call)
+        let decision = explanation.decision
+        let now = clock()
+        let (routes, flags) = state.read { state in
+            (decision.agencyKinds.uniqued().map { kind in (kind, state.agencies.route(kind: kind, area: call.location.area)) },
+             repeatContactFlags(call: call, state: state, now: now))
+        }
+        // Written straight to bytes, in the same member order as the recorded decision.
+        var out = JSONWriter()
+        out.beginObject()
+        out.key("incident_ref"); out.string(call.incidentRef)
+        out.key("outcome"); out.string(decision.outcome.rawValue)
+        out.key("police_attend"); out.bool(decision.policeAttend)
+        out.key("rule"); out.beginObject()
+        out.key("id"); out.string(decision.ruleID)
+        out.key("title"); out.string(decision.ruleTitle)
+        out.key("rationale"); out.string(decision.rationale)
+        out.key("citation"); out.string(decision.citation)
+        out.endObject()
+        out.key("rule_set"); out.beginObject()
+        out.key("name"); out.string(decision.ruleSetName)
+        out.key("revision"); out.string(decision.ruleSetRevision)
+        out.endObject()
+        out.key("caller_advice"); out.string(decision.callerAdvice)
+        out.key("agency_kinds"); out.strings(decision.agencyKinds.map(\.rawValue))
+        out.key("flags"); out.strings(flags)
+        out.key("assumed"); out.strings(decision.assumed)
+        out.key("review_required"); out.bool(decision.reviewRequired)
+        out.key("acknowledge_within_minutes"); out.optional(decision.acknowledgeWithinMinutes)
+        out.key("accept_within_minutes"); out.optional(decision.acceptWithinMinutes)
+        out.key("handoffs"); out.beginArray()
+        for (kind, agency) in routes {
+            out.beginObject()
+            out.key("agency_id"); out.optional(agency?.id)
+            out.key("agency_kind"); out.string(kind.rawValue)
+            out.key("status"); out.string(agency == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue)
+            out.endObject()
+        }
+        out.endArray()
+        out.key("decided_at"); out.string(RFC3339.format(now))
+        out.key("explanation"); out.beginObject()
+        out.key("matched"); out.string(decision.ruleID)
+        out.key("not_matched"); out.beginArray()
+        for item in explanation.notMatched {
+            out.beginObject()
+            out.key("rule_id"); out.string(item.ruleID)
+            out.key("condition"); out.string(item.condition)
+            out.key("field"); out.string(item.field)
+            out.key("value"); out.string(item.value)
+            out.endObject()
+        }
+        out.endArray()
+        out.endObject()
+        out.endObject()
+        return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: out.bytes)
+    }
+
+    // MARK: POST /v1/calls — decide, record, create handoffs
+
+    func createCall(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.controlRoom])
+        let call = try decodeCall(RequestBody.json(request))
+        let rules = ruleSet
+        let decision = rules.decide(call)
+        var keys = ["incident:\(call.incidentRef)"]
+        if let reference = call.subject.reference { keys.append("subject:\(reference)") }
+        let response = try await write(request, principal, conflictKeys: keys) { [self] state, now in
+            let callID = Identifier.make("c", at: now)
+            let decisionID = Identifier.make("d", at: now)
+            let flags = repeatContactFlags(call: call, state: state, now: now)
+            let births = handoffBirths(kinds: decision.agencyKinds, call: call, callID: callID, decisionID: decisionID,
+                                       decision: decision, state: state, now: now)
+            var recorded = decisionFields(decision, flags: flags)
+            recorded["decision_id"] = .string(decisionID)
+            recorded["kind"] = "triage"
+            recorded["by"] = "rule_engine"
+            recorded["decided_at"] = .string(RFC3339.format(now))
+            var answer = decisionFields(decision, flags: flags, callID: callID, decisionID: decisionID, incidentRef: call.incidentRef)
+            answer["handoffs"] = .array(births.map(Self.handoffSummary))
+            answer["decided_at"] = .string(RFC3339.format(now))
+            let body: JSONObject = ["call_id": .string(callID), "call": call.json, "decision": .object(recorded),
+                                    "handoffs": .array(births.map(\.json))]
+            return .write(type: "call.triaged", body: body, status: 201, answer: .object(answer))
+        }
+        if response.status == 201 { metrics.decided(outcome: decision.outcome.rawValue) }
+        return response
+    }
+
+    // MARK: GET /v1/calls/{call_id} and GET /v1/calls
+
+    func getCall(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.controlRoom, .supervisor, .auditor])
+        let id = request.parameters["call_id"] ?? ""
+        return await disclose(request, principal) { [self] state, _ throws(APIError) in
+            guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
+            return Disclosure(answer: callJSON(entry, state: state), callIDs: [id], handoffIDs: entry.handoffIDs)
+        }
+    }
+
+    func listCalls(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.controlRoom, .supervisor, .auditor])
+        let outcome = try Query.oneOf(request, "outcome", Outcome.allCases.map(\.rawValue))
+        let callType = try Query.oneOf(request, "call_type", CallType.allCases.map(\.rawValue))
+        let from = try Query.date(request, "from")
+        let to = try Query.date(request, "to")
+        let cursor = try Query.cursor(request, "cursor")
+        let limit = try Query.int(request, "limit", default: 100, range: 1...500)
+        return await disclose(request, principal) { state, _ in
+            var items: [JSONValue] = []
+            var ids: [String] = []
+            var position = Int(min(cursor, UInt64(state.callOrder.count)))
+            var nextCursor: JSONValue = .null
+            while position < state.callOrder.count {
+                guard let entry = state.calls[state.callOrder[position]] else { position += 1; continue }
+                position += 1
+                if let outcome, entry.outcome != outcome { continue }
+                if let callType, entry.callType != callType { continue }
+                if let from, entry.receivedAt < from { continue }
+                if let to, entry.receivedAt >= to { continue }
+                items.append(RCRPService.callSummary(entry))
+                ids.append(entry.id)
+                if items.count == limit {
+                    if position < state.callOrder.count { nextCursor = .string(String(position)) }
+                    break
+                }
+            }
+            return Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
+        }
+    }
+
+    // MARK: POST /v1/calls/{call_id}/retriage
+
+    func retriage(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.controlRoom, .supervisor])
+        let id = request.parameters["call_id"] ?? ""
+        guard case .object(let partial) = try RequestBody.json(request) else {
+            throw APIError.invalid([BodyProblem(field: "", problem: "must be a JSON object")])
+        }
+        let rules = ruleSet
+        let response = try await write(request, principal, conflictKeys: ["call:\(id)"]) { [self] state, now throws(APIError) in
+            guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
+            let merged = Self.merge(entry.call, with: .object(partial))
+            var call = try decodeCall(merged)
+            // Facts assumed before and still not given stay assumed.
+            let previouslyAssumed = entry.decision["assumed"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            call.assumed = (call.assumed + previouslyAssumed.filter { !Self.contains(.object(partial), path: $0) }).uniqued()
+            var decision = rules.decide(call)
+            decision.assumed = call.assumed
+            let decisionID = Identifier.make("d", at: now)
+            let flags = entry.flags
+            let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, call: call, decisionID: decisionID,
+                                                decision: decision, state: state, now: now)
+            var recorded = decisionFields(decision, flags: flags)
+            recorded["decision_id"] = .string(decisionID)
+            recorded["kind"] = "retriage"
+            recorded["by"] = "rule_engine"
+            recorded["supersedes"] = entry.decision["decision_id"] ?? .null
+            recorded["decided_at"] = .string(RFC3339.format(now))
+            let body: JSONObject = ["call_id": .string(id), "call": call.json, "decision": .object(recorded),
+                                    "cancelled": .array(cancelled.map(JSONValue.string)), "handoffs": .array(births.map(\.json))]
+            return .write(type: "call.retriaged", body: body, status: 200,
+                          answer: decisionAnswer(callID: id, entry: entry, decision: recorded, cancelled: cancelled, births: births))
+        }
+        return response
+    }
+
+    // MARK: POST /v1/calls/{call_id}/override
+
+    func override(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.supervisor])
+        let id = request.parameters["call_id"] ?? ""
+        let object = try RequestBody.object(request, allowed: ["outcome", "reason", "reviewer", "agency_kinds"])
+        var checks = FieldChecks()
+        let outcomeText = checks.string(object, "outcome", max: 32, required: true)
+        let outcome = outcomeText.flatMap(Outcome.init(rawValue:))
+        if outcomeText != nil && outcome == nil {
+            checks.problems.append(BodyProblem(field: "outcome", problem: "must be one of \(Outcome.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        let reason = checks.string(object, "reason", max: 4000, required: true)
+        let reviewer = checks.string(object, "reviewer", max: 200, required: true)
+        var givenKinds: [AgencyKind]?
+        switch object["agency_kinds"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            givenKinds = []
+            for (index, item) in items.enumerated() {
+                if let kind = item.stringValue.flatMap(AgencyKind.init(rawValue:)) { givenKinds?.append(kind) } else {
+                    checks.problems.append(BodyProblem(field: "agency_kinds[\(index)]", problem: "must be an agency kind"))
+                }
+            }
+        default:
+            checks.problems.append(BodyProblem(field: "agency_kinds", problem: "must be a list of agency kinds"))
+        }
+        try checks.finish()
+        guard let outcome, let reason, let reviewer else { throw APIError.invalid(checks.problems) }
+        let requestedKinds = givenKinds
+        let response = try await write(request, principal, conflictKeys: ["call:\(id)"]) { [self] state, now throws(APIError) in
+            guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
+            let call = try decodeCall(entry.call)
+            let previous = entry.decision
+            let previousKinds = previous["agency_kinds"]?.arrayValue?.compactMap { $0.stringValue.flatMap(AgencyKind.init(rawValue:)) } ?? []
+            let kinds: [AgencyKind]
+            switch outcome {
+            case .handoff, .jointResponse: kinds = requestedKinds ?? previousKinds
+            default: kinds = requestedKinds ?? []
+            }
+            if (outcome == .handoff || outcome == .jointResponse) && kinds.isEmpty {
+                throw APIError.invalid([BodyProblem(field: "agency_kinds", problem: "must name at least one agency kind for \(outcome.rawValue)")])
+            }
+            let decisionID = Identifier.make("d", at: now)
+            let policeAttend = outcome == .policeAttend || outcome == .jointResponse
+            var recorded = JSONObject()
+            recorded["decision_id"] = .string(decisionID)
+            recorded["kind"] = "override"
+            recorded["by"] = .string(principal.keyID)
+            recorded["supersedes"] = previous["decision_id"] ?? .null
+            recorded["outcome"] = .string(outcome.rawValue)
+            recorded["police_attend"] = .bool(policeAttend)
+            recorded["rule"] = previous["rule"] ?? .null
+            recorded["rule_set"] = previous["rule_set"] ?? .null
+            recorded["caller_advice"] = .string(Self.overrideAdvice(policeAttend: policeAttend, kinds: kinds))
+            recorded["agency_kinds"] = .array(kinds.map { .string($0.rawValue) })
+            recorded["flags"] = previous["flags"] ?? []
+            recorded["assumed"] = previous["assumed"] ?? []
+            recorded["review_required"] = false
+            recorded["override"] = ["reason": .string(reason), "reviewer": .string(reviewer), "by": .string(principal.keyID)]
+            recorded["decided_at"] = .string(RFC3339.format(now))
+            let minutes = (acknowledge: previous["acknowledge_within_minutes"]?.intValue.map(Int.init),
+                           accept: previous["accept_within_minutes"]?.intValue.map(Int.init))
+            recorded["acknowledge_within_minutes"] = .optional(minutes.acknowledge)
+            recorded["accept_within_minutes"] = .optional(minutes.accept)
+            let (cancelled, births) = reconcile(entry, kinds: kinds, call: call, decisionID: decisionID,
+                                                ruleMinutes: minutes, state: state, now: now)
+            let body: JSONObject = ["call_id": .string(id), "decision": .object(recorded),
+                                    "cancelled": .array(cancelled.map(JSONValue.string)), "handoffs": .array(births.map(\.json))]
+            return .write(type: "call.overridden", body: body, status: 200,
+                          answer: decisionAnswer(callID: id, entry: entry, decision: recorded, cancelled: cancelled, births: births))
+        }
+        if response.status == 200 { metrics.decided(outcome: outcome.rawValue) }
+        return response
+    }
+
+    // MARK: POST /v1/calls/{call_id}/caller-informed
+
+    func callerInformed(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let principal = try authorize(request, [.controlRoom, .supervisor])
+        let id = request.parameters["call_id"] ?? ""
+        let object = try RequestBody.object(request, allowed: ["by", "at"])
+        var checks = FieldChecks()
+        let by = checks.string(object, "by", required: true)
+        let atText = checks.string(object, "at", max: 64, required: false)
+        let at = atText.flatMap(RFC3339.parse)
+        if atText != nil && at == nil { checks.problems.append(BodyProblem(field: "at", problem: "must be an RFC 3339 time")) }
+        try checks.finish()
+        guard let by else { throw APIError.invalid(checks.problems) }
+        return try await write(request, principal, conflictKeys: ["call:\(id)"]) { state, now throws(APIError) in
+            guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
+            let when = RFC3339.format(at ?? now)
+            let body: JSONObject = ["call_id": .string(id), "by": .string(by), "at": .string(when)]
+            var summary = RCRPService.callSummary(entry).objectValue ?? [:]
+            summary["caller_informed"] = ["by": .string(by), "at": .string(when), "recorded_at": .string(RFC3339.format(now))]
+            return .write(type: "call.caller_informed", body: body, status: 200, answer: .object(summary))
+        }
+    }
+
+    // MARK: - Decisions, handoffs and their JSON
+
+    func decodeCall(_ json: JSONValue) throws(APIError) -> Call {
+        switch Call.decode(json) {
+        case .success(let call): return call
+        case .failure(let error):
+            throw APIError.invalid(error.problems.map { BodyProblem(field: $0.field, problem: $0.problem) },
+                                   detail: "The call has \(error.problems.count) invalid field(s).")
+        }
+    }
+
+    /// `repeat_contact` when this call makes N calls about the subject within D days (RCRP.md).
+    func repeatContactFlags(call: Call, state: ServiceState, now: Date) -> [String] {
+        guard let reference = call.subject.reference else { return [] }
+        let policy = configuration.repeatContact
+        let earlier = state.contacts(reference: reference, before: call.receivedAt ?? now, days: policy.days)
+        return earlier + 1 >= policy.calls ? ["repeat_contact"] : []
+    }
+
+    /// The decision fields every answer and record shares (API.md's decision shape), after the
+    /// ids the answer leads with. Built in one go: these objects are on the hot path.
+    func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
+                        incidentRef: String? = nil) -> JSONObject {
+        var object = JSONObject()
+        if let callID { object["call_id"] = .string(callID) }
+        if let decisionID { object["decision_id"] = .string(decisionID) }
+        if let incidentRef { object["incident_ref"] = .string(incidentRef) }
+        let fields: JSONObject = [
+            "outcome": .string(decision.outcome.rawValue), "police_attend": .bool(decision.policeAttend),
+            "rule": ["id": .string(decision.ruleID), "title": .string(decision.ruleTitle),
+                     "rationale": .string(decision.rationale), "citation": .string(decision.citation)],
+            "rule_set": ["name": .string(decision.ruleSetName), "revision": .string(decision.ruleSetRevision)],
+            "caller_advice": .string(decision.callerAdvice),
+            "agency_kinds": .array(decision.agencyKinds.map { .string($0.rawValue) }),
+            "flags": .array(flags.map(JSONValue.string)), "assumed": .array(decision.assumed.map(JSONValue.string)),
+            "review_required": .bool(decision.reviewRequired),
+            "acknowledge_within_minutes": .optional(decision.acknowledgeWithinMinutes),
+            "accept_within_minutes": .optional(decision.acceptWithinMinutes),
+        ]
+        guard !object.isEmpty else { return fields }
+        for index in fields.keys.indices { object[fields.keys[index]] = fields.values[index] }
+        return object
+    }
+
+    func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,
+                       state: ServiceState, now: Date) -> [HandoffBirth] {
+        kinds.uniqued().map { kind in
+            birth(kind: kind, call: call, callID: callID, decisionID: decisionID,
+                  ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), state: state, now: now)
+        }
+    }
+
+    /// A new handoff of `kind` to the agency that covers the call's area most specifically,
+    /// or unroutable when none does (it then escalates at once).
+    func birth(kind: AgencyKind, call: Call, callID: String, decisionID: String, ruleMinutes: (acknowledge: Int?, accept: Int?),
+               state: ServiceState, now: Date, excluding: Set<String> = []) -> HandoffBirth {
+        let agency = state.agencies.route(kind: kind, area: call.location.area, excluding: excluding)
+        let deadlines = agency.map { agency in
+            HandoffDeadlines.compute(createdAt: now, ruleAcknowledgeMinutes: ruleMinutes.acknowledge, ruleAcceptMinutes: ruleMinutes.accept,
+                                     agencyAcknowledgeMinutes: agency.acknowledgeWithinMinutes,
+                                     agencyAcceptMinutes: agency.acceptWithinMinutes,
+                                     defaults: configuration.defaultDeadlines,
+                                     s136ArrivedAt: call.callType == .s136Handover ? call.s136?.arrivedAt : nil)
+        }
+        return HandoffBirth(handoffID: Identifier.make("h", at: now), callID: callID, decisionID: decisionID,
+                            agencyID: agency?.id, agencyKind: kind, deadlines: deadlines)
+    }
+
+    /// After a new decision: open handoffs of kinds no longer wanted (and unroutable ones) are
+    /// cancelled; wanted kinds without an open handoff get a new one. Nothing is overwritten.
+    func reconcile(_ entry: CallEntry, kinds: [AgencyKind], call: Call, decisionID: String, decision: Decision,
+                   state: ServiceState, now: Date) -> (cancelled: [String], births: [HandoffBirth]) {
+        reconcile(entry, kinds: kinds, call: call, decisionID: decisionID,
+                  ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), state: state, now: now)
+    }
+
+    func reconcile(_ entry: CallEntry, kinds: [AgencyKind], call: Call, decisionID: String,
+                   ruleMinutes: (acknowledge: Int?, accept: Int?), state: ServiceState, now: Date) -> (cancelled: [String], births: [HandoffBirth]) {
+        let wanted = Set(kinds)
+        var covered = Set<AgencyKind>()
+        var cancelled: [String] = []
+        for id in entry.handoffIDs {
+            guard let handoff = state.handoffs[id] else { continue }
+            if handoff.status == .unroutable || (handoff.status.isOpen && !wanted.contains(handoff.agencyKind)) {
+                cancelled.append(id)
+            } else if handoff.status.isOpen {
+                covered.insert(handoff.agencyKind)
+            }
+        }
+        let births = kinds.uniqued().filter { !covered.contains($0) }.map { kind in
+            birth(kind: kind, call: call, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes, state: state, now: now)
+        }
+        return (cancelled, births)
+    }
+
+    func decisionAnswer(callID: String, entry: CallEntry, decision: JSONObject, cancelled: [String], births: [HandoffBirth]) -> JSONValue {
+        var answer: JSONObject = ["call_id": .string(callID), "incident_ref": .string(entry.incidentRef)]
+        for (key, value) in decision { answer[key] = value }
+        answer["handoffs"] = .array(births.map(Self.handoffSummary))
+        answer["cancelled_handoffs"] = .array(cancelled.map(JSONValue.string))
+        return .object(answer)
+    }
+
+    static func overrideAdvice(policeAttend: Bool, kinds: [AgencyKind]) -> String {
+        if policeAttend { return "Tell the caller that police will attend." }
+        let who = kinds.isEmpty ? "the right service" : kinds.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")
+        return "Tell the caller that police will not attend, that \(who) will be asked to help, and to call 999 again if anyone is in immediate danger."
+    }
+
+    static func handoffSummary(_ birth: HandoffBirth) -> JSONValue {
+        [
+            "handoff_id": .string(birth.handoffID), "agency_id": .optional(birth.agencyID),
+            "agency_kind": .string(birth.agencyKind.rawValue),
+            "status": .string(birth.agencyID == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue),
+            "acknowledge_by": .optional(birth.deadlines.map { RFC3339.format($0.acknowledgeBy) }),
+            "accept_by": .optional(birth.deadlines.map { RFC3339.format($0.acceptBy) }),
+        ]
+    }
+
+    static func callSummary(_ entry: CallEntry) -> JSONValue {
+        [
+            "call_id": .string(entry.id), "incident_ref": .string(entry.incidentRef), "call_type": .string(entry.callType),
+            "received_at": .string(RFC3339.format(entry.receivedAt)), "recorded_at": .string(RFC3339.format(entry.createdAt)),
+            "decision_id": entry.decision["decision_id"] ?? .null, "outcome": .string(entry.outcome),
+            "police_attend": .bool(entry.policeAttend), "flags": .array(entry.flags.map(JSONValue.string)),
+            "handoff_ids": .array(entry.handoffIDs.map(JSONValue.string)),
+            "caller_informed": entry.callerInformed.last ?? .null,
+            "decided_at": entry.decision["decided_at"] ?? .null,
+        ]
+    }
+
+    func callJSON(_ entry: CallEntry, state: ServiceState) -> JSONValue {
+        [
+            "call_id": .string(entry.id), "incident_ref": .string(entry.incidentRef),
+            "recorded_at": .string(RFC3339.format(entry.createdAt)), "call": entry.call,
+            "decisions": .array(entry.decisions),
+            "received_at": .string(RFC3339.format(entry.receivedAt)),
+            "handoffs": .array(entry.handoffIDs.compactMap { state.handoffs[$0].map { Self.handoffJSON($0, call: nil) } }),
+            // The latest time the caller was told; every time is in the ledger.
+            "caller_informed": entry.callerInformed.last ?? .null,
+        ]
+    }
+
+    /// Merges a partial call (retriage) into the recorded one: objects member by member.
+    static func merge(_ base: JSONValue, with patch: JSONValue) -> JSONValue {
+        guard case .object(var merged) = base, case .object(let changes) = patch else { return patch }
+        for (key, value) in changes {
+            if let existing = merged[key], existing.objectValue != nil, value.objectValue != nil {
+                merged[key] = merge(existing, with: value)
+            } else {
+                merged[key] = value
+            }
+        }
+        return .object(merged)
+    }
+
+    /// Whether a dotted path (`risk.immediacy`) is present in a JSON object.
+    static func contains(_ value: JSONValue, path: String) -> Bool {
+        var current: JSONValue? = value
+        for part in path.split(separator: ".") { current = current?[String(part)] }
+        return current != nil
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

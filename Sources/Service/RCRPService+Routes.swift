@@ -1,0 +1,167 @@
+import Digests
+import Foundation
+import Handoffs
+import HTTPServer
+import JSON
+import Ledger
+
+extension RCRPService {
+    /// Every route of API.md. Quick, pure answers run inline on the event loop (`onSync`);
+    /// anything that touches the committer or may wait is async.
+    public func makeRouter() -> Router {
+        var router = Router()
+        router.onSync(.GET, "/healthz") { _ in .text(200, "ok") }
+        router.onSync(.GET, "/readyz") { [self] request in
+            if let reason = notReadyReason { return .text(503, "not ready: \(reason)") }
+            return .text(200, "ready")
+        }
+        router.onSync(.GET, "/metrics") { [self] _ in
+            metrics.pollsWaiting(polls.waiting)
+            metrics.handoffsByStatus(state.read { state in
+                var counts = Dictionary(uniqueKeysWithValues: HandoffStatus.allCases.map { ($0.rawValue, 0) })
+                for handoff in state.handoffs.values { counts[handoff.status.rawValue, default: 0] += 1 }
+                return counts
+            })
+            var response = HTTPResponse(status: 200, body: metrics.exposition())
+            response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            return response
+        }
+        router.onSync(.GET, "/openapi.yaml") { [self] _ in
+            var response = HTTPResponse(status: 200, body: Array(configuration.openAPIDocument.utf8))
+            response.headers.set("Content-Type", "application/yaml; charset=utf-8")
+            return response
+        }
+
+        router.onSync(.POST, "/v1/triage") { [self] request in try triage(request) }
+        router.on(.POST, "/v1/calls") { [self] request in try await createCall(request) }
+        router.on(.GET, "/v1/calls") { [self] request in try await listCalls(request) }
+        router.on(.GET, "/v1/calls/{call_id}") { [self] request in try await getCall(request) }
+        router.on(.POST, "/v1/calls/{call_id}/retriage") { [self] request in try await retriage(request) }
+        router.on(.POST, "/v1/calls/{call_id}/override") { [self] request in try await override(request) }
+        router.on(.POST, "/v1/calls/{call_id}/caller-informed") { [self] request in try await callerInformed(request) }
+
+        router.on(.POST, "/v1/agencies") { [self] request in try await registerAgency(request) }
+        router.on(.GET, "/v1/agencies") { [self] request in try listAgencies(request) }
+        router.on(.GET, "/v1/agencies/{id}") { [self] request in try getAgency(request) }
+        router.on(.PUT, "/v1/agencies/{id}") { [self] request in try await updateAgency(request) }
+        router.on(.DELETE, "/v1/agencies/{id}") { [self] request in try await deactivateAgency(request) }
+        router.on(.POST, "/v1/agencies/{id}/keys") { [self] request in try await issueKey(request) }
+        router.on(.DELETE, "/v1/agencies/{id}/keys/{key_id}") { [self] request in try await revokeKey(request) }
+
+        router.on(.GET, "/v1/agencies/{id}/handoffs") { [self] request in try await pollAgencyHandoffs(request) }
+        router.on(.GET, "/v1/handoffs/{handoff_id}") { [self] request in try await getHandoff(request) }
+        router.on(.POST, "/v1/handoffs/{handoff_id}/acknowledge") { [self] request in try await moveHandoff(request, .acknowledge) }
+        router.on(.POST, "/v1/handoffs/{handoff_id}/accept") { [self] request in try await moveHandoff(request, .accept) }
+        router.on(.POST, "/v1/handoffs/{handoff_id}/decline") { [self] request in try await moveHandoff(request, .decline) }
+        router.on(.POST, "/v1/handoffs/{handoff_id}/complete") { [self] request in try await moveHandoff(request, .complete) }
+        router.on(.GET, "/v1/escalations") { [self] request in try await pollEscalations(request) }
+
+        router.on(.GET, "/v1/audit") { [self] request in try await audit(request) }
+        router.on(.GET, "/v1/audit/verify") { [self] request in try verifyAudit(request) }
+        router.on(.GET, "/v1/stats") { [self] request in try stats(request) }
+        router.onSync(.GET, "/v1/rules") { [self] request in try rules(request) }
+        router.on(.POST, "/v1/rules/reload") { [self] request in try await reload(request) }
+        return router
+    }
+
+    // MARK: - Authentication and the two kinds of ledgered request
+
+    /// The caller's principal if its key is known and its role is one of `roles`: 401, else 403.
+    func authorize(_ request: HTTPRequest, _ roles: Set<Role>) throws(APIError) -> Principal {
+        guard let key = KeyRing.bearer(request),
+              let principal = state.read({ keyRing.principal(forKey: key, state: $0) }) else {
+            throw APIError.unauthenticated
+        }
+        guard roles.contains(principal.role) else {
+            throw APIError.forbidden("A \(principal.role.rawValue) key may not use \(request.method.rawValue) \(request.route ?? request.path).")
+        }
+        return principal
+    }
+
+    static let anyRole = Set(Role.allCases)
+
+    /// What a write decided once checked against the durable state.
+    enum WriteDecision: Sendable {
+        /// Record `body` as a `type` record; answer `status` with `answer` once durable.
+        /// `stored` replaces the answer kept for idempotent replays (to keep secrets out of the ledger).
+        case write(type: String, body: JSONObject, status: Int, answer: JSONValue, stored: JSONValue? = nil)
+        /// Nothing changes (a repeated move): answer at once.
+        case unchanged(status: Int, answer: JSONValue)
+    }
+
+    /// Runs a write through the committer with `Idempotency-Key` handling: the same key and body
+    /// replay the first answer, the same key with another body is refused (422).
+    func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], exclusive: Bool = false,
+               decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) async throws(APIError) -> HTTPResponse {
+        let idempotencyKey = request.headers["Idempotency-Key"]
+        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 || !key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
+            throw APIError(400, "Bad Request", detail: "Idempotency-Key must be 1–255 visible ASCII characters.")
+        }
+        let bodyHash = SHA256.hex(request.body)
+        var keys = conflictKeys
+        if let key = idempotencyKey { keys.append("idempotency:" + IdempotencyEntry.storageKey(actor: principal.keyID, key: key)) }
+        let requestID = request.requestID
+        let command = Command(conflictKeys: keys, exclusive: exclusive) { state, now in
+            if let key = idempotencyKey, let entry = state.idempotentAnswer(actor: principal.keyID, key: key, now: now) {
+                guard entry.bodyHash == bodyHash else {
+                    return .answer(APIError(422, "Unprocessable Content",
+                                            detail: "This Idempotency-Key was used with a different body.",
+                                            problems: [BodyProblem(field: "Idempotency-Key", problem: "was used with a different body")])
+                        .response(requestID: requestID))
+                }
+                var replay = HTTPResponse.json(entry.status, entry.response)
+                replay.headers.set("Idempotent-Replayed", "true")
+                return .answer(replay)
+            }
+            do throws(APIError) {
+                switch try decide(state, now) {
+                case .unchanged(let status, let answer):
+                    return .answer(.json(status, answer))
+                case .write(let type, var body, let status, let answer, let stored):
+                    body["request_id"] = .string(requestID)
+                    if let key = idempotencyKey {
+                        body["idempotency"] = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
+                                                               response: stored ?? answer, at: now).json
+                    }
+                    return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: .json(status, answer))
+                }
+            } catch {
+                return .answer(error.response(requestID: requestID))
+            }
+        }
+        return await committer.submit(command, requestID: requestID)
+    }
+
+    /// What a read of personal data answers, and which calls and handoffs it disclosed.
+    struct Disclosure: Sendable {
+        var answer: JSONValue
+        var callIDs: [String] = []
+        var handoffIDs: [String] = []
+    }
+
+    /// Answers a read of personal data only once a `data.read` record of it is durable
+    /// (Data Protection Act 2018 s62: who, what, when, through which endpoint).
+    func disclose(_ request: HTTPRequest, _ principal: Principal,
+                  build: @escaping @Sendable (ServiceState, Date) throws(APIError) -> Disclosure) async -> HTTPResponse {
+        let requestID = request.requestID
+        let endpoint = "\(request.method.rawValue) \(request.route ?? request.path)"
+        let path = request.path
+        let command = Command(conflictKeys: []) { state, now in
+            do throws(APIError) {
+                let disclosure = try build(state, now)
+                guard !disclosure.callIDs.isEmpty || !disclosure.handoffIDs.isEmpty else {
+                    return .answer(.json(200, disclosure.answer))
+                }
+                let body: JSONValue = [
+                    "endpoint": .string(endpoint), "path": .string(path), "request_id": .string(requestID),
+                    "call_ids": .array(disclosure.callIDs.map(JSONValue.string)),
+                    "handoff_ids": .array(disclosure.handoffIDs.map(JSONValue.string)),
+                ]
+                return .record(LedgerEvent(type: "data.read", actor: principal.keyID, body: body), answer: .json(200, disclosure.answer))
+            } catch {
+                return .answer(error.response(requestID: requestID))
+            }
+        }
+        return await committer.submit(command, requestID: requestID)
+    }
+}

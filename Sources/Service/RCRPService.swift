@@ -1,0 +1,211 @@
+import Digests
+import Foundation
+import Handoffs
+import HTTPServer
+import JSON
+import Ledger
+import Logging
+import Synchronization
+import Triage
+
+/// The v1 API of API.md over the ledger: authentication, the commit pipeline, long polls,
+/// deadlines, metrics. Build one, `start()` it, and serve `makeRouter()` with an HTTPServer.
+public final class RCRPService: Sendable {
+    let configuration: ServiceConfiguration
+    let ledger: any Ledger
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    let keyRing: KeyRing
+    let state = DurableState()
+    let metrics = ServiceMetrics()
+    let polls: PollHub
+    let committer: Committer
+    let rulesPath: String?
+    private let activeRules: Mutex<RuleSet>
+    private let deadlineTask = Mutex<Task<Void, Never>?>(nil)
+    private let lastSnapshotSeq = Mutex<UInt64>(0)
+
+    /// Folds the ledger (latest snapshot, then the tail) into the state. Throws when a record
+    /// cannot be applied: the ledger and this code disagree, and a person must look.
+    public init(configuration: ServiceConfiguration, ledger: any Ledger, ruleSet: RuleSet, rulesPath: String?,
+                clock: @escaping @Sendable () -> Date, logger: Logger) throws {
+        self.configuration = configuration
+        self.ledger = ledger
+        self.clock = clock
+        self.logger = logger
+        self.keyRing = KeyRing(keys: configuration.keys)
+        self.rulesPath = rulesPath
+        self.activeRules = Mutex(ruleSet)
+        self.polls = PollHub(capacity: configuration.longPoll.maxWaiting)
+        let state = self.state
+        let metrics = self.metrics
+        self.committer = Committer(ledger: ledger, state: state, clock: clock, maxBatch: configuration.maxBatch,
+                                   logger: logger, metrics: metrics)
+        var folded = ServiceState()
+        var next: UInt64 = 1
+        if let snapshot = try ledger.latestSnapshot(), let restored = StateSnapshot.decode(snapshot.state),
+           restored.lastSeq == snapshot.throughSeq {
+            folded = restored
+            next = snapshot.throughSeq + 1
+        }
+        while true {
+            let page = try ledger.records(from: next, limit: 1024)
+            for record in page {
+                try folded.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
+            }
+            guard let last = page.last else { break }
+            next = last.seq + 1
+        }
+        state.replace(with: folded)
+        lastSnapshotSeq.withLock { $0 = folded.lastSeq }
+        committer.onApplied { [weak self] records in self?.recordsApplied(records) }
+    }
+
+    public var observer: any HTTPServerObserver { ServiceObserver(metrics: metrics) }
+
+    public var ruleSet: RuleSet { activeRules.withLock { $0 } }
+
+    /// Registers the configured agencies that the ledger does not know yet, then starts the
+    /// deadline timer.
+    public func start() async throws {
+        let missing = state.read { state in configuration.seedAgencies.filter { state.agencies[$0.id] == nil } }
+        for agency in missing {
+            let command = Command(conflictKeys: ["agency:\(agency.id)"]) { state, _ in
+                if state.agencies[agency.id] != nil { return .answer(HTTPResponse(status: 200)) }
+                return .record(LedgerEvent(type: "agency.registered", actor: "system:seed", body: ["agency": agency.json]),
+                               answer: HTTPResponse(status: 201))
+            }
+            let answer = await committer.submit(command, requestID: "seed")
+            guard answer.status < 300 else {
+                throw LedgerError.failed(reason: committer.failure ?? "seeding agency \(agency.id) failed")
+            }
+        }
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let self else { return }
+                await self.checkDeadlines()
+                let now = self.clock()
+                let next = self.state.read { $0.nextDeadline }
+                let wait = min(1.0, max(0.01, (next?.timeIntervalSince(now) ?? 1.0)))
+                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            }
+        }
+        deadlineTask.withLock { $0 = task }
+    }
+
+    /// Stops the deadline timer and wakes every waiting poll.
+    public func stop() {
+        deadlineTask.withLock { $0?.cancel(); $0 = nil }
+        polls.wakeAll()
+    }
+
+    /// Escalates, through the ledger, every open handoff whose deadline has passed by the clock.
+    /// The timer calls it; tests call it after moving their clock.
+    public func checkDeadlines() async {
+        let now = clock()
+        let overdue = state.read { $0.overdueHandoffs(at: now) }
+        await withTaskGroup(of: Void.self) { group in
+            for (id, _) in overdue {
+                let command = Command(conflictKeys: ["handoff:\(id)"]) { state, now in
+                    guard let handoff = state.handoffs[id], let cause = handoff.overdue(at: now) else {
+                        return .answer(HTTPResponse(status: 200))
+                    }
+                    return .record(LedgerEvent(type: "handoff.escalated", actor: "system:deadline",
+                                               body: ["handoff_id": .string(id), "cause": .string(cause.rawValue)]),
+                                   answer: HTTPResponse(status: 200))
+                }
+                group.addTask { _ = await self.committer.submit(command, requestID: "deadline") }
+            }
+        }
+    }
+
+    /// Loads the rule set again from `rulesPath` and swaps it in atomically, or keeps the old one
+    /// and returns every problem (POST /v1/rules/reload, SIGHUP).
+    public func reloadRules() -> Result<RuleSet, RuleSetLoadError> {
+        guard let rulesPath else { return .success(ruleSet) }
+        do {
+            let loaded = try RuleSetLoader.load(path: rulesPath)
+            activeRules.withLock { $0 = loaded }
+            logger.notice("rule set reloaded", metadata: ["revision": "\(loaded.revision)"])
+            return .success(loaded)
+        } catch {
+            logger.error("rule set reload refused; the old set stays", metadata: ["problems": "\(error.problems.count)"])
+            return .failure(error)
+        }
+    }
+
+    /// Why the service is not ready, or nil when it is.
+    var notReadyReason: String? {
+        if let failure = committer.failure { return "ledger not writable: \(failure)" }
+        return nil
+    }
+
+    func requireReady(_ request: HTTPRequest) throws(APIError) {
+        if let failure = committer.failure { throw APIError.unavailable("The ledger cannot record: \(failure)") }
+    }
+
+    // MARK: - After each durable batch
+
+    private func recordsApplied(_ records: [LedgerRecord]) {
+        var topics = Set<String>()
+        var escalated: [String] = []
+        let lastSeq = state.read { state -> UInt64 in
+            for record in records {
+                for id in RCRPService.handoffIDs(in: record.body) {
+                    guard let handoff = state.handoffs[id] else { continue }
+                    if let agencyID = handoff.agencyID { topics.insert("agency:\(agencyID)") }
+                    if handoff.status.needsControlRoom || handoff.history.dropLast().last?.status.needsControlRoom == true {
+                        topics.insert("escalations")
+                    }
+                }
+                if record.type == "handoff.escalated", let cause = record.body["cause"]?.stringValue { escalated.append(cause) }
+            }
+            return state.lastSeq
+        }
+        polls.notify(topics)
+        for cause in escalated { metrics.escalated(cause: cause) }
+        for record in records where record.type != "data.read" {
+            let level: Logger.Level = record.type.hasPrefix("call.") || record.type == "handoff.acknowledged"
+                || record.type == "handoff.accepted" || record.type == "handoff.completed" ? .debug : .notice
+            logger.log(level: level, "recorded", metadata: [
+                "seq": "\(record.seq)", "type": "\(record.type)", "actor": "\(record.actor)",
+                "request_id": "\(record.body["request_id"]?.stringValue ?? "-")",
+            ])
+        }
+        snapshotIfDue(lastSeq: lastSeq)
+    }
+
+    static func handoffIDs(in body: JSONValue) -> [String] {
+        var ids: [String] = []
+        if let id = body["handoff_id"]?.stringValue { ids.append(id) }
+        for item in body["handoffs"]?.arrayValue ?? [] {
+            if let id = item["handoff_id"]?.stringValue { ids.append(id) }
+        }
+        for item in body["cancelled"]?.arrayValue ?? [] {
+            if let id = item.stringValue { ids.append(id) }
+        }
+        return ids
+    }
+
+    private func snapshotIfDue(lastSeq: UInt64) {
+        let interval = UInt64(max(0, configuration.snapshotInterval))
+        guard interval > 0 else { return }
+        let due = lastSnapshotSeq.withLock { last -> Bool in
+            guard lastSeq >= last + interval else { return false }
+            last = lastSeq
+            return true
+        }
+        guard due else { return }
+        // A copy of the state costs a few retains; encoding and writing it run off the commit path.
+        let copy = state.read { ServiceState(copying: $0) }
+        let ledger = self.ledger
+        let logger = self.logger
+        Task.detached(priority: .background) {
+            do {
+                try ledger.writeSnapshot(StateSnapshot.encode(copy), throughSeq: copy.lastSeq)
+            } catch {
+                logger.error("snapshot not written", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

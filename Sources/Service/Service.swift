@@ -1,1 +1,0 @@
-// Module Service: see docs/MODULES.md. Work in progress on its own branch.

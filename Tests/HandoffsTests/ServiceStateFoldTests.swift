@@ -1,0 +1,124 @@
+import Foundation
+import JSON
+import Testing
+import Triage
+@testable import Handoffs
+
+@Suite struct ServiceStateFoldTests {
+    let clock = TestClock()
+
+    func agencyRecord(_ id: String, kind: AgencyKind) -> JSONValue {
+        ["agency": Agency(id: id, name: id, kind: kind, areas: ["*"], acknowledgeWithinMinutes: 10, acceptWithinMinutes: 30).json]
+    }
+
+    func birth(_ id: String, agency: String?, kind: AgencyKind) -> JSONValue {
+        HandoffBirth(handoffID: id, callID: "c_1", decisionID: "d_1", agencyID: agency, agencyKind: kind,
+                     deadlines: HandoffDeadlines(acknowledgeBy: clock.now.addingTimeInterval(600),
+                                                 acceptBy: clock.now.addingTimeInterval(1800))).json
+    }
+
+    func triaged() -> JSONValue {
+        [
+            "call_id": "c_1",
+            "call": ["incident_ref": "CAD-1", "call_type": "concern_for_welfare", "location": ["area": "E06000031"],
+                     "subject": ["reference": "P-1"]],
+            "decision": ["decision_id": "d_1", "outcome": "handoff", "police_attend": false, "flags": []],
+            "handoffs": [birth("h_1", agency: "mh", kind: .mentalHealthTrust), birth("h_2", agency: nil, kind: .amhpService)],
+            "idempotency": ["key": "k1", "body_sha256": "abc", "status": 201, "response": ["call_id": "c_1"]],
+        ]
+    }
+
+    func folded() throws -> ServiceState {
+        var state = ServiceState()
+        try state.apply(seq: 1, at: clock.now, type: "agency.registered", actor: "admin", body: agencyRecord("mh", kind: .mentalHealthTrust))
+        try state.apply(seq: 2, at: clock.now, type: "call.triaged", actor: "cr", body: triaged())
+        return state
+    }
+
+    @Test func aTriagedCallCreatesItsHandoffsAndAnUnroutableOneEscalatesAtOnce() throws {
+        let state = try folded()
+        #expect(state.calls["c_1"]?.handoffIDs == ["h_1", "h_2"])
+        #expect(state.handoffs["h_1"]?.status == .pending)
+        #expect(state.handoffs["h_2"]?.status == .unroutable)
+        #expect(state.escalations.changes(after: 0, limit: 10).map(\.id) == ["h_2"])
+        #expect(state.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.id) == ["h_1"])
+        #expect(state.openHandoffIDs == ["h_1"])
+        #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 1)
+    }
+
+    @Test func theAgencyFeedShowsEachHandoffOnceAtItsLatestChange() throws {
+        var state = try folded()
+        try state.apply(seq: 3, at: clock.now, type: "handoff.acknowledged", actor: "mh-key", body: ["handoff_id": "h_1", "by": "nurse"])
+        let feed = try #require(state.agencyFeeds["mh"])
+        #expect(feed.changes(after: 0, limit: 10).map(\.seq) == [3])
+        #expect(feed.changes(after: 3, limit: 10).isEmpty)
+        #expect(state.handoffs["h_1"]?.status == .acknowledged)
+    }
+
+    @Test func deadlinesAreFoundFromStateSoTheySurviveARestart() throws {
+        let state = try folded()
+        #expect(state.nextDeadline == clock.now.addingTimeInterval(600))
+        #expect(state.overdueHandoffs(at: clock.now.addingTimeInterval(599)).isEmpty)
+        #expect(state.overdueHandoffs(at: clock.now.addingTimeInterval(600)).map(\.id) == ["h_1"])
+    }
+
+    @Test func aRetriageCancelsUnwantedHandoffsAndKeepsEveryDecision() throws {
+        var state = try folded()
+        try state.apply(seq: 3, at: clock.now, type: "call.retriaged", actor: "cr", body: [
+            "call_id": "c_1", "decision": ["decision_id": "d_2", "outcome": "police_attend", "police_attend": true],
+            "cancelled": ["h_1", "h_2"], "handoffs": [],
+        ])
+        let call = try #require(state.calls["c_1"])
+        #expect(call.decisions.count == 2)
+        #expect(call.policeAttend)
+        #expect(state.handoffs["h_1"]?.status == .cancelled)
+        #expect(state.handoffs["h_1"]?.history.last?.reason == "retriage")
+        #expect(state.openHandoffIDs.isEmpty)
+        // The unroutable handoff left the control room's list: the feed reports that change too.
+        #expect(state.escalations.changes(after: 2, limit: 10).map(\.id) == ["h_2"])
+    }
+
+    @Test func idempotentAnswersExpireAfterADay() throws {
+        let state = try folded()
+        #expect(state.idempotentAnswer(actor: "cr", key: "k1", now: clock.now)?.status == 201)
+        #expect(state.idempotentAnswer(actor: "other", key: "k1", now: clock.now) == nil)
+        #expect(state.idempotentAnswer(actor: "cr", key: "k1", now: clock.now.addingTimeInterval(86_400)) == nil)
+    }
+
+    @Test func aRecordThatBreaksTheStateMachineStopsTheFold() throws {
+        var state = try folded()
+        try state.apply(seq: 3, at: clock.now, type: "handoff.declined", actor: "mh",
+                        body: ["handoff_id": "h_1", "by": "n", "reason": "no_capacity"])
+        #expect(throws: StateFoldError.self) {
+            try state.apply(seq: 4, at: clock.now, type: "handoff.accepted", actor: "mh", body: ["handoff_id": "h_1", "by": "n"])
+        }
+        #expect(throws: StateFoldError.self) {
+            try state.apply(seq: 5, at: clock.now, type: "call.mystery", actor: "x", body: [:])
+        }
+    }
+}
+
+@Suite struct StateSnapshotTests {
+    @Test func aSnapshotRestoresTheStateAndItsFeeds() throws {
+        let fold = ServiceStateFoldTests()
+        var state = try fold.folded()
+        try state.apply(seq: 3, at: fold.clock.now, type: "handoff.declined", actor: "mh",
+                        body: ["handoff_id": "h_1", "by": "n", "reason": "no_capacity", "note": "full"])
+        try state.apply(seq: 4, at: fold.clock.now, type: "key.issued", actor: "admin",
+                        body: ["key_id": "k_1", "agency_id": "mh", "sha256": "ab"])
+        let restored = try #require(StateSnapshot.decode(StateSnapshot.encode(state)))
+        #expect(restored.lastSeq == 4)
+        #expect(restored.handoffs == state.handoffs)
+        #expect(restored.calls == state.calls)
+        #expect(restored.agencies == state.agencies)
+        #expect(restored.keyIDsByHash == ["ab": "k_1"])
+        #expect(restored.escalations.changes(after: 0, limit: 10).map(\.id) == state.escalations.changes(after: 0, limit: 10).map(\.id))
+        #expect(restored.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.seq) == [3])
+        #expect(restored.idempotentAnswer(actor: "cr", key: "k1", now: fold.clock.now)?.status == 201)
+        #expect(restored.contacts(reference: "P-1", before: fold.clock.now, days: 1) == 1)
+    }
+
+    @Test func somethingElseIsNotASnapshot() {
+        #expect(StateSnapshot.decode(Array("{\"format\":\"other\"}".utf8)) == nil)
+    }
+}

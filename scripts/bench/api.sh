@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# API benchmarks on loopback against `rcrp-router serve --dev` (issue 5's performance targets):
+#   1. POST /v1/triage: req/s and p99 (compare with ../shared/bench/compare-hummingbird.sh);
+#   2. durable POST /v1/calls at CONNECTIONS connections: every answer 201, and at least 50% of
+#      triage's req/s;
+#   3. PARTNERS long polls: RSS against as many idle connections, and p99 latency from a new
+#      handoff's 201 to its waiting poll's answer (< 10 ms).
+# Usage: scripts/bench/api.sh [SECONDS=10] [CONNECTIONS=64] [PARTNERS=1000] [TRIALS=300]
+# Needs wrk and python3; exits non-zero when a target is missed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SECS=${1:-10}
+CONNECTIONS=${2:-64}
+PARTNERS=${3:-1000}
+TRIALS=${4:-300}
+BIN=${RCRP_BIN:-.build/release/rcrp-router}
+CALL=${RCRP_BENCH_CALL:-../shared/bench/call.json}
+export RCRP_BENCH_CALL="$CALL"
+
+command -v wrk >/dev/null || { echo "api.sh: wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "api.sh: no binary at $BIN (swift build -c release, or set RCRP_BIN)" >&2; exit 2; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+DATA=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    rm -rf "$DATA"
+}
+trap cleanup EXIT
+
+"$BIN" serve --dev --port 0 --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 1 200); do
+    PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$DATA/server.log" | head -1)
+    [ -n "$PORT" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "api.sh: server exited:" >&2; cat "$DATA/server.log" >&2; exit 1; }
+    sleep 0.05
+done
+[ -n "$PORT" ] || { echo "api.sh: server did not say where it listens" >&2; exit 1; }
+URL="http://127.0.0.1:$PORT"
+echo "server pid $SERVER_PID on $URL, data in $DATA"
+
+# wrk prints "Requests/sec: N" and, with --latency, "99% Xms|us|s"; report p99 in ms.
+rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
+p99_ms() {
+    awk '$1 == "99%" { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
+         if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000; print v }' "$1"
+}
+non2xx() { sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1"; }
+
+wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >/dev/null   # warm-up
+wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >"$DATA/triage.txt"
+TRIAGE_RPS=$(rps "$DATA/triage.txt"); TRIAGE_P99=$(p99_ms "$DATA/triage.txt")
+TRIAGE_BAD=$(non2xx "$DATA/triage.txt"); TRIAGE_BAD=${TRIAGE_BAD:-0}
+echo "triage   c$CONNECTIONS: ${TRIAGE_RPS} req/s, p99 ${TRIAGE_P99} ms, non-2xx ${TRIAGE_BAD}"
+
+wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/calls.lua "$URL/v1/calls" -- "$CALL" >"$DATA/calls.txt"
+CALLS_RPS=$(rps "$DATA/calls.txt"); CALLS_P99=$(p99_ms "$DATA/calls.txt")
+CALLS_BAD=$(non2xx "$DATA/calls.txt"); CALLS_BAD=${CALLS_BAD:-0}
+NOT_201=$(sed -n 's/^non_201_responses_this_state \([0-9]*\)/\1/p' "$DATA/calls.txt" | awk '{ s += $1 } END { print s + 0 }')
+ERRORS=$(grep -c "Socket errors" "$DATA/calls.txt" || true)
+RATIO=$(awk -v c="$CALLS_RPS" -v t="$TRIAGE_RPS" 'BEGIN { printf "%.2f", (t > 0 ? c / t : 0) }')
+echo "calls    c$CONNECTIONS: ${CALLS_RPS} req/s (${RATIO}x triage), p99 ${CALLS_P99} ms, non-201 ${NOT_201}, non-2xx ${CALLS_BAD}"
+[ "$ERRORS" = 0 ] || grep "Socket errors" "$DATA/calls.txt"
+
+python3 scripts/bench/longpoll.py "$PORT" "$SERVER_PID" "$PARTNERS" "$TRIALS" | tee "$DATA/longpoll.txt"
+
+status=0
+check() { if [ "$2" = 1 ]; then echo "PASS $1"; else echo "FAIL $1"; status=1; fi; }
+check "every POST /v1/triage answered 200" "$([ "$TRIAGE_BAD" = 0 ] && echo 1 || echo 0)"
+check "every POST /v1/calls answered 201" "$([ "$NOT_201" = 0 ] && [ "$CALLS_BAD" = 0 ] && echo 1 || echo 0)"
+check "durable calls >= 50% of triage throughput (${RATIO})" "$(awk -v r="$RATIO" 'BEGIN { print (r >= 0.5) ? 1 : 0 }')"
+POLL_P99=$(sed -n 's/^poll_latency_ms_after_201 p50=[0-9.]* p99=\([0-9.]*\).*/\1/p' "$DATA/longpoll.txt")
+check "new handoff reaches its waiting poll in < 10 ms p99 (${POLL_P99} ms)" "$(awk -v p="$POLL_P99" 'BEGIN { print (p != "" && p < 10) ? 1 : 0 }')"
+IDLE=$(sed -n "s/.*idle_after_one_request_${PARTNERS}=[0-9]* (+\([0-9]*\)).*/\1/p" "$DATA/longpoll.txt")
+POLLS=$(sed -n "s/.*polls_${PARTNERS}=[0-9]* (+\([0-9]*\)).*/\1/p" "$DATA/longpoll.txt")
+check "${PARTNERS} waiting polls cost no more RSS than ${PARTNERS} idle connections (+${POLLS} KiB vs +${IDLE} KiB)" \
+    "$(awk -v p="$POLLS" -v i="$IDLE" 'BEGIN { print (p != "" && p <= i) ? 1 : 0 }')"
+echo "(POST /v1/triage against the Hummingbird anchor: ../shared/bench/compare-hummingbird.sh)"
+exit $status
