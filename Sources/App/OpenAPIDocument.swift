@@ -112,8 +112,7 @@ paths:
           headers:
             X-Request-ID: {$ref: "#/components/headers/XRequestID"}
           content:
-            application/yaml:
-              schema: {type: string}
+            application/yaml: {}
 
   /v1/calls:
     post:
@@ -471,15 +470,15 @@ paths:
       summary: Deactivate an agency.
       description: |
         Role `admin`. The agency's open handoffs are re-routed to another agency or escalated,
-        never dropped. The agency stays on record, inactive.
+        never dropped. The agency stays on record, inactive. Deactivating it again changes nothing.
       responses:
         "200":
-          description: Deactivated.
+          description: Deactivated; `rerouted` says where each open handoff went.
           headers:
             X-Request-ID: {$ref: "#/components/headers/XRequestID"}
           content:
             application/json:
-              schema: {$ref: "#/components/schemas/Agency"}
+              schema: {$ref: "#/components/schemas/AgencyDeactivation"}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
@@ -1476,13 +1475,34 @@ components:
         acknowledge_within_minutes: {type: [integer, "null"]}
         accept_within_minutes: {type: [integer, "null"]}
         active: {type: boolean}
+    AgencyDeactivation:
+      type: object
+      required: [agency, rerouted]
+      properties:
+        agency: {$ref: "#/components/schemas/Agency"}
+        rerouted:
+          type: array
+          description: |
+            Each open handoff of the agency: cancelled here and replaced by `to`, a new handoff to
+            the next agency covering the area, or an `unroutable` one that escalates at once.
+          items:
+            type: object
+            required: [from, to]
+            properties:
+              from: {type: string, description: "The handoff that was open with this agency."}
+              to: {$ref: "#/components/schemas/HandoffSummary"}
     IssuedKey:
       type: object
       required: [key_id, agency_id, key]
       properties:
         key_id: {type: string}
         agency_id: {$ref: "#/components/schemas/AgencyIdentifier"}
-        key: {type: string, description: "Shown this once; only its SHA-256 is kept."}
+        key:
+          type: [string, "null"]
+          description: |
+            The new key, shown this once: only its SHA-256 is kept. A repeat of the request with
+            the same `Idempotency-Key` answers the same `key_id` with `key: null`, since the key
+            itself is nowhere stored.
     RevokedKey:
       type: object
       required: [key_id, agency_id, revoked]

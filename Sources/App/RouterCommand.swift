@@ -5,7 +5,7 @@ public struct RouterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "rcrp-router",
         abstract: "Right Care, Right Person call routing for police control rooms.",
-        subcommands: [CheckRulesCommand.self, VerifyLedgerCommand.self, HashKeyCommand.self, ProbeCommand.self]
+        subcommands: [ServeCommand.self, CheckRulesCommand.self, VerifyLedgerCommand.self, HashKeyCommand.self, ProbeCommand.self]
     )
 
     public init() {}
