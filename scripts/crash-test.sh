@@ -81,7 +81,18 @@ acknowledged = {}          # call_id -> incident_ref
 lock = threading.Lock()
 problems = []
 
+current = None             # the server process running now, killed on failure or any exit
+
+def kill_current():
+    if current is not None and current.poll() is None:
+        current.kill()
+        current.wait()
+
+import atexit
+atexit.register(kill_current)
+
 def fail(message):
+    kill_current()
     print("crash-test: FAIL: " + message, flush=True)
     try:
         with open(log_path, "rb") as f:
@@ -93,9 +104,11 @@ def fail(message):
     sys.exit(1)
 
 def start_server():
+    global current
     log = open(log_path, "ab")
     proc = subprocess.Popen([binary, "serve", "--dev", "--port", "0", "--data-dir", data],
                             stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+    current = proc
     port = None
     deadline = time.time() + 120
     found = threading.Event()
@@ -114,7 +127,6 @@ def start_server():
         if proc.poll() is not None:
             fail(f"server exited with status {proc.returncode} before listening")
         if time.time() > deadline:
-            proc.kill()
             fail("server did not print 'listening on http://127.0.0.1:PORT' within 120 s")
         found.wait(0.05)
     return proc, port
