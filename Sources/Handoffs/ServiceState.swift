@@ -15,6 +15,8 @@ public struct ServiceState: Sendable {
     public internal(set) var openHandoffIDs: Set<String> = []
     /// The same handoffs by next deadline; its first entry is always current.
     public internal(set) var deadlines = DeadlineQueue()
+    /// How many handoffs are in each state (for /metrics, without a scan).
+    public internal(set) var handoffCounts: [HandoffStatus: Int] = [:]
     public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
@@ -180,6 +182,8 @@ public struct ServiceState: Sendable {
         let previous = handoffs[handoff.id]
         let before = previous?.status
         handoffs[handoff.id] = handoff
+        if let before { handoffCounts[before, default: 0] -= 1 }
+        handoffCounts[handoff.status, default: 0] += 1
         if let deadline = handoff.nextDeadline {
             openHandoffIDs.insert(handoff.id)
             if previous?.nextDeadline != deadline {

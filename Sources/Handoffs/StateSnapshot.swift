@@ -68,6 +68,7 @@ public enum StateSnapshot {
         for item in json["handoffs"]?.arrayValue ?? [] {
             guard let handoff = Handoff(snapshot: item) else { return nil }
             state.handoffs[handoff.id] = handoff
+            state.handoffCounts[handoff.status, default: 0] += 1
             if let deadline = handoff.nextDeadline {
                 state.openHandoffIDs.insert(handoff.id)
                 state.deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))

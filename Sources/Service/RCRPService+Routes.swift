@@ -18,9 +18,7 @@ extension RCRPService {
         router.onSync(.GET, "/metrics") { [self] _ in
             metrics.pollsWaiting(polls.waiting)
             metrics.handoffsByStatus(state.read { state in
-                var counts = Dictionary(uniqueKeysWithValues: HandoffStatus.allCases.map { ($0.rawValue, 0) })
-                for handoff in state.handoffs.values { counts[handoff.status.rawValue, default: 0] += 1 }
-                return counts
+                Dictionary(uniqueKeysWithValues: HandoffStatus.allCases.map { ($0.rawValue, state.handoffCounts[$0] ?? 0) })
             })
             var response = HTTPResponse(status: 200, body: metrics.exposition())
             response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

@@ -23,7 +23,8 @@ public final class RCRPService: Sendable {
     let rulesPath: String?
     private let activeRules: Mutex<RuleSet>
     private let deadlineTask = Mutex<Task<Void, Never>?>(nil)
-    private let lastSnapshotSeq = Mutex<UInt64>(0)
+    /// The last snapshot taken (seq and when), and whether one is being written now.
+    private let snapshots = Mutex<(seq: UInt64, at: ContinuousClock.Instant?, writing: Bool)>((0, nil, false))
 
     /// Folds the ledger (latest snapshot, then the tail) into the state. Throws when a record
     /// cannot be applied: the ledger and this code disagree, and a person must look.
@@ -57,7 +58,7 @@ public final class RCRPService: Sendable {
             next = last.seq + 1
         }
         state.replace(with: folded)
-        lastSnapshotSeq.withLock { $0 = folded.lastSeq }
+        snapshots.withLock { $0.seq = folded.lastSeq }
         committer.onApplied { [weak self] records in self?.recordsApplied(records) }
     }
 
@@ -190,9 +191,14 @@ public final class RCRPService: Sendable {
     private func snapshotIfDue(lastSeq: UInt64) {
         let interval = UInt64(max(0, configuration.snapshotInterval))
         guard interval > 0 else { return }
-        let due = lastSnapshotSeq.withLock { last -> Bool in
-            guard lastSeq >= last + interval else { return false }
-            last = lastSeq
+        // Each snapshot encodes the whole state: at most one at a time, and not more often than
+        // `snapshotMinimumSeconds`, or a burst of writes would spend its time re-encoding.
+        let now = ContinuousClock.now
+        let minimum = Duration.milliseconds(Int64(configuration.snapshotMinimumSeconds * 1000))
+        let due = snapshots.withLock { last -> Bool in
+            guard !last.writing, lastSeq >= last.seq + interval,
+                  last.at.map({ now - $0 >= minimum }) ?? true else { return false }
+            last = (lastSeq, now, true)
             return true
         }
         guard due else { return }
@@ -200,12 +206,13 @@ public final class RCRPService: Sendable {
         let copy = state.read { ServiceState(copying: $0) }
         let ledger = self.ledger
         let logger = self.logger
-        Task.detached(priority: .background) {
+        Task.detached(priority: .background) { [weak self] in
             do {
                 try ledger.writeSnapshot(StateSnapshot.encode(copy), throughSeq: copy.lastSeq)
             } catch {
                 logger.error("snapshot not written", metadata: ["error": "\(error)"])
             }
+            self?.snapshots.withLock { $0.writing = false }
         }
     }
 }

@@ -49,8 +49,10 @@ public struct ServiceConfiguration: Sendable {
     public var officerHours: [String: Double]
     public var defaultOfficerHours: Double
     public var longPoll: LongPoll
-    /// Write a snapshot of the folded state every this many records (0: never).
+    /// Write a snapshot of the folded state every this many records (0: never)…
     public var snapshotInterval: Int
+    /// …but not more often than this (a snapshot encodes the whole state).
+    public var snapshotMinimumSeconds: Double
     /// The most commands appended in one ledger call (one fsync).
     public var maxBatch: Int
     /// The OpenAPI document served at /openapi.yaml.
@@ -59,7 +61,7 @@ public struct ServiceConfiguration: Sendable {
     public init(keys: [Key] = [], seedAgencies: [Agency] = [], defaultDeadlines: DeadlineMinutes = DeadlineMinutes(),
                 repeatContact: RepeatContact = RepeatContact(), officerHours: [String: Double] = [:],
                 defaultOfficerHours: Double = 5.7, longPoll: LongPoll = LongPoll(), snapshotInterval: Int = 10_000,
-                maxBatch: Int = 512, openAPIDocument: String = "") {
+                snapshotMinimumSeconds: Double = 300, maxBatch: Int = 512, openAPIDocument: String = "") {
         self.keys = keys
         self.seedAgencies = seedAgencies
         self.defaultDeadlines = defaultDeadlines
@@ -68,6 +70,7 @@ public struct ServiceConfiguration: Sendable {
         self.defaultOfficerHours = defaultOfficerHours
         self.longPoll = longPoll
         self.snapshotInterval = snapshotInterval
+        self.snapshotMinimumSeconds = snapshotMinimumSeconds
         self.maxBatch = maxBatch
         self.openAPIDocument = openAPIDocument
     }

@@ -29,3 +29,17 @@ import Testing
         #expect(state.overdueHandoffs(at: fold.clock.now.addingTimeInterval(86_400)).isEmpty)
     }
 }
+
+@Suite struct HandoffCountTests {
+    @Test func countsByStateFollowEveryMoveAndSurviveASnapshot() throws {
+        let fold = ServiceStateFoldTests()
+        var state = try fold.folded()
+        #expect(state.handoffCounts == [.pending: 1, .unroutable: 1])
+        try state.apply(seq: 3, at: fold.clock.now, type: "handoff.declined", actor: "mh",
+                        body: ["handoff_id": "h_1", "by": "n", "reason": "other"])
+        #expect(state.handoffCounts[.pending] == 0)
+        #expect(state.handoffCounts[.declined] == 1)
+        let restored = try #require(StateSnapshot.decode(StateSnapshot.encode(state)))
+        #expect(restored.handoffCounts.filter { $0.value > 0 } == state.handoffCounts.filter { $0.value > 0 })
+    }
+}

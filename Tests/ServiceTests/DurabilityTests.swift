@@ -59,12 +59,14 @@ import Testing
 
     @Test func aSnapshotPlusTheTailRestoresTheState() async throws {
         let directory = LiveService.makeDirectory()
-        let first = try await LiveService(directory: directory) { $0.snapshotInterval = 5 }
+        let first = try await LiveService(directory: directory) { $0.snapshotInterval = 5; $0.snapshotMinimumSeconds = 0 }
         var ids: [String] = []
         for index in 1...6 {
             let reply = try await first.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-S\(index)", subject: nil))
             ids.append(try #require(reply.json["call_id"]?.stringValue))
         }
+        // The snapshot is written off the commit path: give it a moment.
+        for _ in 0..<100 where try first.ledger.latestSnapshot() == nil { try await Task.sleep(for: .milliseconds(20)) }
         #expect(try first.ledger.latestSnapshot() != nil)
         await first.stop()
         let second = try await LiveService(directory: directory) { $0.snapshotInterval = 5 }
