@@ -6,6 +6,8 @@ final class Connection {
         var head: [UInt8]?
         var body: [UInt8] = []
         var closeAfter: Bool
+        /// A deferred handler's pending answer: told if the connection closes first.
+        var responder: Responder?
     }
 
     enum TLSWait { case none, read, write }
@@ -61,6 +63,20 @@ final class Connection {
         guard let i = slots.firstIndex(where: { $0.sequence == sequence }) else { return }
         slots[i].head = head
         slots[i].body = body
+        slots[i].responder = nil
+    }
+
+    func attach(_ responder: Responder, to sequence: UInt64) {
+        guard let i = slots.firstIndex(where: { $0.sequence == sequence }) else { return }
+        slots[i].responder = responder
+    }
+
+    /// Whether a deferred handler still holds one of this connection's requests.
+    var awaitsDeferred: Bool { slots.contains { $0.responder != nil } }
+
+    /// The connection is closing with requests unanswered: their holders may let go.
+    func cancelDeferred() {
+        for slot in slots { slot.responder?.cancel() }
     }
 
     /// Moves finished responses at the front of the queue to the output, strictly in order.
@@ -70,6 +86,7 @@ final class Connection {
             if !first.body.isEmpty { enqueue(first.body) }
             if first.closeAfter {
                 closing = true
+                for later in slots.dropFirst() { later.responder?.cancel() }
                 slots.removeAll()
                 return
             }

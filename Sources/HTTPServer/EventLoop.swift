@@ -335,7 +335,9 @@ final class EventLoop: @unchecked Sendable {
         }
         processInput(c)
         if c.peerClosed {
-            if c.slots.isEmpty && c.output.isEmpty {
+            // A client that has gone while a deferred answer waits (a long poll) will not read it:
+            // close now and let the holder drop it, rather than hold the poll until it times out.
+            if c.slots.isEmpty && c.output.isEmpty || c.awaitsDeferred {
                 closeConnection(c)
                 return
             }
@@ -454,6 +456,16 @@ final class EventLoop: @unchecked Sendable {
             switch handler {
             case .sync(let h):
                 finish(c, seq, Router.run(h, request), ctx, method: head.method, route: route, started: started)
+            case .deferred(let h):
+                let responder = Responder(loop: self, completion: Completion(
+                    fd: c.fd, connectionID: c.id, sequence: seq, response: HTTPResponse(status: 500), context: ctx,
+                    method: head.method, route: route, started: started))
+                if let now = Router.run(h, request, responder) {
+                    // Answered at once (unless the handler also answered through the responder: first wins).
+                    if responder.take() { finish(c, seq, now, ctx, method: head.method, route: route, started: started) }
+                } else if responder.isPending {
+                    c.attach(responder, to: seq)
+                }
             case .async(let h):
                 let fd = c.fd, id = c.id, method = head.method
                 Task { [self] in
@@ -634,6 +646,7 @@ final class EventLoop: @unchecked Sendable {
         guard Int(c.fd) < connections.count, connections[Int(c.fd)] === c else { return }
         connections[Int(c.fd)] = nil
         liveCount -= 1
+        c.cancelDeferred()
         close(c.fd)
         let open = core.openConnections.wrappingSubtract(1, ordering: .relaxed).newValue
         core.observer?.connectionsChanged(open: open)

@@ -3,12 +3,16 @@
 public struct Router: Sendable {
     public typealias AsyncHandler = @Sendable (HTTPRequest) async throws -> HTTPResponse
     public typealias SyncHandler = @Sendable (HTTPRequest) throws -> HTTPResponse
+    /// Returns the answer now, or nil to answer later through the `Responder`.
+    public typealias DeferredHandler = @Sendable (HTTPRequest, Responder) throws -> HTTPResponse?
 
     enum Handler: Sendable {
         /// Runs in a Task off the loop; may await.
         case async(AsyncHandler)
         /// Runs inline on the loop thread; must not block.
         case sync(SyncHandler)
+        /// Runs inline on the loop thread; answers now or keeps the responder for later.
+        case deferred(DeferredHandler)
     }
 
     enum Segment: Sendable, Equatable {
@@ -43,6 +47,13 @@ public struct Router: Sendable {
     /// A quick synchronous handler run inline on the event-loop thread: must not block or wait.
     public mutating func onSync(_ method: HTTPMethod, _ template: String, _ handler: @escaping SyncHandler) {
         add(method, template, .sync(handler))
+    }
+
+    /// A handler run inline on the loop thread (must not block) that either answers at once or
+    /// returns nil and keeps `responder` to answer later from any thread. A waiting request then
+    /// costs its responder, not a Task: the way to hold many requests open (long polls).
+    public mutating func onDeferred(_ method: HTTPMethod, _ template: String, _ handler: @escaping DeferredHandler) {
+        add(method, template, .deferred(handler))
     }
 
     private mutating func add(_ method: HTTPMethod, _ template: String, _ handler: Handler) {
@@ -127,6 +138,11 @@ public struct Router: Sendable {
             switch handler {
             case .sync(let h): return Self.run(h, r)
             case .async(let h): return await Self.run(h, r)
+            case .deferred(let h):
+                return await withCheckedContinuation { continuation in
+                    let responder = Responder { continuation.resume(returning: $0) }
+                    if let now = Self.run(h, r, responder), responder.take() { continuation.resume(returning: now) }
+                }
             }
         }
     }
@@ -148,6 +164,11 @@ public struct Router: Sendable {
 
     static func run(_ handler: SyncHandler, _ request: HTTPRequest) -> HTTPResponse {
         do { return try handler(request) } catch { return response(for: error, request) }
+    }
+
+    /// The deferred handler's immediate answer (a thrown error becomes one), or nil when it waits.
+    static func run(_ handler: DeferredHandler, _ request: HTTPRequest, _ responder: Responder) -> HTTPResponse? {
+        do { return try handler(request, responder) } catch { return response(for: error, request) }
     }
 
     static func run(_ handler: AsyncHandler, _ request: HTTPRequest) async -> HTTPResponse {

@@ -74,6 +74,9 @@ final class RawClient: @unchecked Sendable { // used by one thread at a time
 
     func send(_ s: String) { send(Array(s.utf8)) }
 
+    /// Closes both directions (the server reads EOF) while keeping the descriptor for `deinit`.
+    func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
+
     func send(_ bytes: [UInt8]) {
         var off = 0
         while off < bytes.count {

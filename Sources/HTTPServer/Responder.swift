@@ -1,0 +1,88 @@
+import Synchronization
+
+/// The right to answer one request later, from any thread: what a deferred route keeps instead of
+/// a suspended Task, so a request that waits (a long poll) costs a small object, not a task stack.
+/// The first `respond` wins; later ones, and any after the connection closed, do nothing.
+public final class Responder: Sendable {
+    private enum Phase { case pending, answered, cancelled }
+
+    private struct State {
+        var phase = Phase.pending
+        var onCancel: (@Sendable () -> Void)?
+    }
+
+    private enum Target {
+        /// The event loop that owns the connection, and where the answer goes in its pipeline.
+        case loop(EventLoop, EventLoop.Completion)
+        /// Routing without sockets (`Router.handle`).
+        case direct(@Sendable (HTTPResponse) -> Void)
+    }
+
+    private let target: Target
+    private let state = Mutex(State())
+
+    init(loop: EventLoop, completion: EventLoop.Completion) {
+        target = .loop(loop, completion)
+    }
+
+    init(direct: @escaping @Sendable (HTTPResponse) -> Void) {
+        target = .direct(direct)
+    }
+
+    /// The request id the answer will carry (for problem bodies).
+    public var requestID: String {
+        switch target {
+        case .loop(_, let completion): completion.context.requestID
+        case .direct: "local"
+        }
+    }
+
+    /// False once answered or cancelled.
+    public var isPending: Bool { state.withLock { $0.phase == .pending } }
+
+    /// Sends the answer through the connection's loop, in pipelining order. Returns false (and
+    /// does nothing) when the request was already answered or its connection has closed.
+    @discardableResult
+    public func respond(_ response: HTTPResponse) -> Bool {
+        guard take() else { return false }
+        switch target {
+        case .loop(let loop, var completion):
+            completion.response = response
+            loop.post(completion)
+        case .direct(let deliver):
+            deliver(response)
+        }
+        return true
+    }
+
+    /// Called once if the connection closes before an answer, so the holder can drop the
+    /// responder; called at once if that has already happened, never after an answer.
+    public func onCancel(_ action: @escaping @Sendable () -> Void) {
+        let cancelled = state.withLock { state -> Bool in
+            if state.phase == .pending { state.onCancel = action }
+            return state.phase == .cancelled
+        }
+        if cancelled { action() }
+    }
+
+    /// Marks the request answered; false when it already was (or was cancelled).
+    func take() -> Bool {
+        state.withLock { state -> Bool in
+            guard state.phase == .pending else { return false }
+            state.phase = .answered
+            state.onCancel = nil
+            return true
+        }
+    }
+
+    /// The connection closed first: nothing will be sent; tell the holder.
+    func cancel() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            guard state.phase == .pending else { return nil }
+            state.phase = .cancelled
+            defer { state.onCancel = nil }
+            return state.onCancel
+        }
+        action?()
+    }
+}
