@@ -12,7 +12,9 @@ extension RCRPService {
 
     // MARK: GET /v1/agencies/{id}/handoffs — the agency's change feed, long-polled
 
-    func pollAgencyHandoffs(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// Runs inline on the event loop (a deferred route): checks and parses, then answers through
+    /// `responder` now or once the feed changes; a problem is returned at once.
+    func pollAgencyHandoffs(_ request: HTTPRequest, _ responder: Responder) throws -> HTTPResponse? {
         let principal = try authorize(request, [.agency, .supervisor])
         let agencyID = request.parameters["id"] ?? ""
         if principal.role == .agency && principal.agencyID != agencyID {
@@ -29,13 +31,15 @@ extension RCRPService {
                 status == nil || state.handoffs[id]?.status == status
             } ?? []
         }
-        return try await longPoll(request, principal, topic: "agency:\(agencyID)", wait: wait, after: after, limit: limit,
-                                  listName: "handoffs", feed: feed, head: { $0.agencyFeeds[agencyID]?.lastSeq ?? 0 })
+        let poll = LongPoll(request: request, principal: principal, topic: "agency:\(agencyID)", after: after, limit: limit,
+                            listName: "handoffs", feed: feed, head: { $0.agencyFeeds[agencyID]?.lastSeq ?? 0 })
+        try longPoll(poll, wait: wait, responder)
+        return nil
     }
 
     // MARK: GET /v1/escalations — declined, escalated and unroutable handoffs, long-polled
 
-    func pollEscalations(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func pollEscalations(_ request: HTTPRequest, _ responder: Responder) throws -> HTTPResponse? {
         let principal = try authorize(request, [.controlRoom, .supervisor])
         try requireReady(request)
         let after = try Query.cursor(request, "after")
@@ -44,43 +48,106 @@ extension RCRPService {
         let feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)] = { state in
             state.escalations.changes(after: after, limit: limit)
         }
-        return try await longPoll(request, principal, topic: "escalations", wait: wait, after: after, limit: limit,
-                                  listName: "escalations", feed: feed, head: { $0.escalations.lastSeq })
+        let poll = LongPoll(request: request, principal: principal, topic: "escalations", after: after, limit: limit,
+                            listName: "escalations", feed: feed, head: { $0.escalations.lastSeq })
+        try longPoll(poll, wait: wait, responder)
+        return nil
     }
 
-    /// Answers at once when the feed has changes after the cursor, else waits (holding no thread)
-    /// until the topic changes or `wait` seconds pass. Items returned are logged as data reads.
+    /// One long poll's question, kept while it waits: only what the answer needs (not the
+    /// request's headers), so that a waiting poll stays small.
+    struct LongPoll: Sendable {
+        var method: HTTPMethod
+        var path: String
+        var route: String?
+        var requestID: String
+        var principal: Principal
+        var topic: String
+        var after: UInt64
+        var limit: Int
+        var listName: String
+        var feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)]
+        var head: @Sendable (ServiceState) -> UInt64
+
+        init(request: HTTPRequest, principal: Principal, topic: String, after: UInt64, limit: Int, listName: String,
+             feed: @escaping @Sendable (ServiceState) -> [(seq: UInt64, id: String)],
+             head: @escaping @Sendable (ServiceState) -> UInt64) {
+            method = request.method
+            path = request.path
+            route = request.route
+            requestID = request.requestID
+            self.principal = principal
+            self.topic = topic
+            self.after = after
+            self.limit = limit
+            self.listName = listName
+            self.feed = feed
+            self.head = head
+        }
+
+        /// The request as `disclose` needs it (method, path, route, id).
+        var request: HTTPRequest {
+            var request = HTTPRequest(method: method, target: path, requestID: requestID)
+            request.path = path
+            request.route = route
+            return request
+        }
+    }
+
+    /// Answers at once when the feed has changes after the cursor (or `wait` is 0), else leaves
+    /// the responder in the poll hub until the topic changes or `wait` seconds pass: a waiting
+    /// poll holds no thread and no task. Items returned are logged as data reads before they are
+    /// sent. A wake-up that brings nothing for this poll (another status) waits again.
+    private func longPoll(_ poll: LongPoll, wait: Int, _ responder: Responder) throws(APIError) {
+        let deadline = ContinuousClock.now + .seconds(wait)
+        guard wait > 0, state.read({ poll.feed($0).isEmpty }) else { return answer(poll, responder) }
+        let id = polls.makeID()
+        let admitted = park(poll, id: id, deadline: deadline, admitted: false, responder)
+        if !admitted {
+            throw APIError(429, "Too Many Requests", detail: "Too many long polls are waiting; retry shortly.",
+                           headers: ["Retry-After": "1"])
+        }
+        let topic = poll.topic
+        responder.onCancel { [polls] in polls.cancel(topic: topic, id: id) }
+    }
+
+    /// Registers the poll in the hub; its wake-up answers it, or parks it again when its feed is
+    /// still empty, time remains and the service is not stopping.
+    private func park(_ poll: LongPoll, id: UInt64, deadline: ContinuousClock.Instant, admitted: Bool,
+                      _ responder: Responder) -> Bool {
+        polls.wait(topic: poll.topic, id: id, deadline: deadline, admitted: admitted,
+                   isReady: { !state.read { poll.feed($0).isEmpty } }) { [self] in
+            guard responder.isPending else { return }
+            if ContinuousClock.now < deadline, !polls.isClosed, state.read({ poll.feed($0).isEmpty }) {
+                _ = park(poll, id: id, deadline: deadline, admitted: true, responder)
+                return
+            }
+            answer(poll, responder)
+        }
+    }
+
+    /// Builds the answer from the durable state, with its `data.read` record when it discloses
+    /// anything (a task only for this: the record must be durable before the answer is sent).
     /// When the answer holds every match (fewer than `limit`), the cursor moves past the feed's
     /// head too, so that changes a `status` filter skipped are not scanned again.
-    private func longPoll(_ request: HTTPRequest, _ principal: Principal, topic: String, wait: Int, after: UInt64, limit: Int,
-                          listName: String, feed: @escaping @Sendable (ServiceState) -> [(seq: UInt64, id: String)],
-                          head: @escaping @Sendable (ServiceState) -> UInt64) async throws -> HTTPResponse {
-        let deadline = ContinuousClock.now + .seconds(wait)
-        while state.read({ feed($0).isEmpty }) {
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { break }
-            let admitted = await polls.wait(topic: topic, timeout: remaining) { [state] in
-                !state.read { feed($0).isEmpty }
+    private func answer(_ poll: LongPoll, _ responder: Responder) {
+        Task {
+            guard responder.isPending else { return }
+            let response = await disclose(poll.request, poll.principal) { state, _ in
+                let changes = poll.feed(state)
+                var items: [JSONValue] = []
+                var callIDs: [String] = []
+                for change in changes {
+                    guard let handoff = state.handoffs[change.id] else { continue }
+                    items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
+                    callIDs.append(handoff.callID)
+                }
+                var next = max(poll.after, changes.last?.seq ?? 0)
+                if changes.count < poll.limit { next = max(next, poll.head(state)) }
+                return Disclosure(answer: [poll.listName: .array(items), "next_cursor": .string(String(next))],
+                                  callIDs: callIDs.uniqued(), handoffIDs: changes.map(\.id))
             }
-            if !admitted {
-                throw APIError(429, "Too Many Requests", detail: "Too many long polls are waiting; retry shortly.",
-                               headers: ["Retry-After": "1"])
-            }
-            if Task.isCancelled { break }
-        }
-        return await disclose(request, principal) { state, _ in
-            let changes = feed(state)
-            var items: [JSONValue] = []
-            var callIDs: [String] = []
-            for change in changes {
-                guard let handoff = state.handoffs[change.id] else { continue }
-                items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
-                callIDs.append(handoff.callID)
-            }
-            var next = max(after, changes.last?.seq ?? 0)
-            if changes.count < limit { next = max(next, head(state)) }
-            return Disclosure(answer: [listName: .array(items), "next_cursor": .string(String(next))],
-                              callIDs: callIDs.uniqued(), handoffIDs: changes.map(\.id))
+            responder.respond(response)
         }
     }
 

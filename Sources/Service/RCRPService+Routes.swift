@@ -46,13 +46,13 @@ extension RCRPService {
         router.on(.POST, "/v1/agencies/{id}/keys") { [self] request in try await issueKey(request) }
         router.on(.DELETE, "/v1/agencies/{id}/keys/{key_id}") { [self] request in try await revokeKey(request) }
 
-        router.on(.GET, "/v1/agencies/{id}/handoffs") { [self] request in try await pollAgencyHandoffs(request) }
+        router.onDeferred(.GET, "/v1/agencies/{id}/handoffs") { [self] request, responder in try pollAgencyHandoffs(request, responder) }
         router.on(.GET, "/v1/handoffs/{handoff_id}") { [self] request in try await getHandoff(request) }
         router.on(.POST, "/v1/handoffs/{handoff_id}/acknowledge") { [self] request in try await moveHandoff(request, .acknowledge) }
         router.on(.POST, "/v1/handoffs/{handoff_id}/accept") { [self] request in try await moveHandoff(request, .accept) }
         router.on(.POST, "/v1/handoffs/{handoff_id}/decline") { [self] request in try await moveHandoff(request, .decline) }
         router.on(.POST, "/v1/handoffs/{handoff_id}/complete") { [self] request in try await moveHandoff(request, .complete) }
-        router.on(.GET, "/v1/escalations") { [self] request in try await pollEscalations(request) }
+        router.onDeferred(.GET, "/v1/escalations") { [self] request, responder in try pollEscalations(request, responder) }
 
         router.on(.GET, "/v1/audit") { [self] request in try await audit(request) }
         router.on(.GET, "/v1/audit/verify") { [self] request in try verifyAudit(request) }
