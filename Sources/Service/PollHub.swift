@@ -1,19 +1,33 @@
 import Foundation
 import Synchronization
 
-/// Waiting long polls, by topic (`agency:<id>`, `escalations`). A waiting poll is a small record
-/// holding the `wake` closure its handler left (which holds the HTTP responder): no Task, no
-/// continuation, no thread. A change to its topic wakes it, and one sweeper task (not a timer per
-/// poll) wakes the polls whose wait has run out. `wake` runs on the waking thread and must be quick.
+/// What waits in the poll hub: a long poll holding its HTTP responder. `wake` runs on the waking
+/// thread (the committer's, the sweeper's, the loop's) and must be quick.
+protocol PollWaiter: AnyObject, Sendable {
+    var topic: String { get }
+    var deadline: ContinuousClock.Instant { get }
+    func wake()
+}
+
+/// Waiting long polls, by topic (`agency:<id>`, `escalations`). A waiting poll is its waiter
+/// object and nothing else: no Task, no continuation, no thread, no per-poll timer. A change to
+/// its topic wakes it, and one sweeper task wakes the polls whose wait has run out.
 final class PollHub: Sendable {
-    private struct Waiter {
-        var id: UInt64
-        var deadline: ContinuousClock.Instant
-        var wake: @Sendable () -> Void
+    /// One waiter inline (the usual case: one poller per agency), else an array.
+    private enum Bucket {
+        case one(any PollWaiter)
+        case many([any PollWaiter])
+
+        var all: [any PollWaiter] {
+            switch self {
+            case .one(let w): [w]
+            case .many(let ws): ws
+            }
+        }
     }
 
     private struct Waiters {
-        var byTopic: [String: [Waiter]] = [:]
+        var byTopic: [String: Bucket] = [:]
         var count = 0
         var earliest: ContinuousClock.Instant?
         var sweeping = false
@@ -22,7 +36,6 @@ final class PollHub: Sendable {
     }
 
     private let waiters = Mutex(Waiters())
-    private let ids = Atomic<UInt64>(0)
     let capacity: Int
     /// How late an expired poll may be answered: the sweeper's tick.
     static let tick: Duration = .milliseconds(20)
@@ -35,19 +48,25 @@ final class PollHub: Sendable {
 
     var isClosed: Bool { waiters.withLock { $0.closed } }
 
-    /// A fresh waiter id, stable across the re-registrations of one poll.
-    func makeID() -> UInt64 { ids.wrappingAdd(1, ordering: .relaxed).newValue }
-
-    /// Registers `wake` under `topic` until the topic changes or `deadline` passes. `isReady` is
-    /// checked after registering, so a change that lands between the caller's check and the
-    /// registration still wakes it. Returns false, registering nothing, when `admitted` is false
-    /// and too many polls already wait (a poll re-registering after a wake-up was admitted before).
-    func wait(topic: String, id: UInt64, deadline: ContinuousClock.Instant, admitted: Bool,
-              isReady: () -> Bool, wake: @escaping @Sendable () -> Void) -> Bool {
+    /// Registers `waiter` until its topic changes or its deadline passes. `isReady` is checked
+    /// after registering, so a change that lands between the caller's check and the registration
+    /// still wakes it. Returns false, registering nothing, when `admitted` is false and too many
+    /// polls already wait (a poll waiting again after a wake-up was admitted before). After
+    /// shutdown the waiter is woken at once.
+    func wait(_ waiter: any PollWaiter, admitted: Bool, isReady: () -> Bool) -> Bool {
+        let topic = waiter.topic
+        let deadline = waiter.deadline
         let outcome = waiters.withLock { waiters -> (registered: Bool, full: Bool, startSweeper: Bool) in
             if waiters.closed { return (false, false, false) }
             guard admitted || waiters.count < capacity else { return (false, true, false) }
-            waiters.byTopic[topic, default: []].append(Waiter(id: id, deadline: deadline, wake: wake))
+            switch waiters.byTopic[topic] {
+            case nil: waiters.byTopic[topic] = .one(waiter)
+            case .one(let other)?: waiters.byTopic[topic] = .many([other, waiter])
+            case .many(var ws)?:
+                waiters.byTopic[topic] = nil
+                ws.append(waiter)
+                waiters.byTopic[topic] = .many(ws)
+            }
             waiters.count += 1
             if waiters.earliest.map({ deadline < $0 }) ?? true { waiters.earliest = deadline }
             let start = !waiters.sweeping
@@ -56,29 +75,29 @@ final class PollHub: Sendable {
         }
         if outcome.full { return false }
         guard outcome.registered else {
-            wake()
+            waiter.wake()
             return true
         }
         if outcome.startSweeper { Task { await self.sweep() } }
-        if isReady(), let waiter = remove(topic: topic, id: id) { waiter.wake() }
+        if isReady(), remove(waiter) { waiter.wake() }
         return true
     }
 
     /// Forgets a poll whose connection has gone.
-    func cancel(topic: String, id: UInt64) {
-        _ = remove(topic: topic, id: id)
+    func cancel(_ waiter: any PollWaiter) {
+        _ = remove(waiter)
     }
 
     /// Wakes every poll waiting on these topics.
     func notify(_ topics: Set<String>) {
         guard !topics.isEmpty else { return }
-        let woken = waiters.withLock { waiters -> [Waiter] in
-            var woken: [Waiter] = []
+        let woken = waiters.withLock { waiters -> [any PollWaiter] in
+            var woken: [any PollWaiter] = []
             for topic in topics {
-                guard let entries = waiters.byTopic.removeValue(forKey: topic) else { continue }
-                woken.append(contentsOf: entries)
-                waiters.count -= entries.count
+                guard let bucket = waiters.byTopic.removeValue(forKey: topic) else { continue }
+                woken.append(contentsOf: bucket.all)
             }
+            waiters.count -= woken.count
             return woken
         }
         for waiter in woken { waiter.wake() }
@@ -86,8 +105,8 @@ final class PollHub: Sendable {
 
     /// Wakes everything and lets nothing wait again (shutdown).
     func wakeAll() {
-        let all = waiters.withLock { waiters -> [Waiter] in
-            let all = waiters.byTopic.values.flatMap { $0 }
+        let all = waiters.withLock { waiters -> [any PollWaiter] in
+            let all = waiters.byTopic.values.flatMap(\.all)
             waiters.byTopic = [:]
             waiters.count = 0
             waiters.earliest = nil
@@ -102,26 +121,28 @@ final class PollHub: Sendable {
         while true {
             try? await Task.sleep(for: Self.tick)
             let now = ContinuousClock.now
-            let (expired, done) = waiters.withLock { waiters -> ([Waiter], Bool) in
+            let (expired, done) = waiters.withLock { waiters -> ([any PollWaiter], Bool) in
                 if waiters.count == 0 {
                     waiters.sweeping = false
                     waiters.earliest = nil
                     return ([], true)
                 }
                 guard let earliest = waiters.earliest, earliest <= now else { return ([], false) }
-                var expired: [Waiter] = []
+                var expired: [any PollWaiter] = []
                 var next: ContinuousClock.Instant?
                 for topic in Array(waiters.byTopic.keys) {
-                    guard var entries = waiters.byTopic[topic] else { continue }
-                    entries.removeAll { waiter in
+                    guard let bucket = waiters.byTopic[topic] else { continue }
+                    var kept: [any PollWaiter] = []
+                    for waiter in bucket.all {
                         if waiter.deadline <= now {
                             expired.append(waiter)
-                            return true
+                        } else {
+                            kept.append(waiter)
+                            if next.map({ waiter.deadline < $0 }) ?? true { next = waiter.deadline }
                         }
-                        if next.map({ waiter.deadline < $0 }) ?? true { next = waiter.deadline }
-                        return false
                     }
-                    waiters.byTopic[topic] = entries.isEmpty ? nil : entries
+                    if kept.count == bucket.all.count { continue }
+                    waiters.byTopic[topic] = kept.isEmpty ? nil : kept.count == 1 ? .one(kept[0]) : .many(kept)
                 }
                 waiters.count -= expired.count
                 waiters.earliest = next
@@ -132,13 +153,17 @@ final class PollHub: Sendable {
         }
     }
 
-    private func remove(topic: String, id: UInt64) -> Waiter? {
-        waiters.withLock { waiters -> Waiter? in
-            guard let i = waiters.byTopic[topic]?.firstIndex(where: { $0.id == id }) else { return nil }
-            let waiter = waiters.byTopic[topic]!.remove(at: i)
-            if waiters.byTopic[topic]?.isEmpty == true { waiters.byTopic[topic] = nil }
+    /// Takes `waiter` out of the hub; false when it was not there (already woken or cancelled).
+    private func remove(_ waiter: any PollWaiter) -> Bool {
+        let topic = waiter.topic
+        return waiters.withLock { waiters -> Bool in
+            guard let bucket = waiters.byTopic[topic] else { return false }
+            var rest = bucket.all
+            guard let i = rest.firstIndex(where: { $0 === waiter }) else { return false }
+            rest.remove(at: i)
+            waiters.byTopic[topic] = rest.isEmpty ? nil : rest.count == 1 ? .one(rest[0]) : .many(rest)
             waiters.count -= 1
-            return waiter
+            return true
         }
     }
 }

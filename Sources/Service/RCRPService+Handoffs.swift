@@ -26,14 +26,9 @@ extension RCRPService {
         let after = try Query.cursor(request, "after")
         let wait = try Query.int(request, "wait", default: 0, range: 0...configuration.longPoll.maxWaitSeconds)
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        let feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)] = { state in
-            state.agencyFeeds[agencyID]?.changes(after: after, limit: limit) { id in
-                status == nil || state.handoffs[id]?.status == status
-            } ?? []
-        }
-        let poll = LongPoll(request: request, principal: principal, topic: "agency:\(agencyID)", after: after, limit: limit,
-                            listName: "handoffs", feed: feed, head: { $0.agencyFeeds[agencyID]?.lastSeq ?? 0 })
-        try longPoll(poll, wait: wait, responder)
+        try longPoll(WaitingPoll(service: self, responder: responder, principal: principal, method: request.method,
+                                 feed: .agency(agencyID, status: status), after: after, limit: limit,
+                                 deadline: ContinuousClock.now + .seconds(wait)), wait: wait)
         return nil
     }
 
@@ -45,109 +40,128 @@ extension RCRPService {
         let after = try Query.cursor(request, "after")
         let wait = try Query.int(request, "wait", default: 0, range: 0...configuration.longPoll.maxWaitSeconds)
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        let feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)] = { state in
-            state.escalations.changes(after: after, limit: limit)
-        }
-        let poll = LongPoll(request: request, principal: principal, topic: "escalations", after: after, limit: limit,
-                            listName: "escalations", feed: feed, head: { $0.escalations.lastSeq })
-        try longPoll(poll, wait: wait, responder)
+        try longPoll(WaitingPoll(service: self, responder: responder, principal: principal, method: request.method,
+                                 feed: .escalations, after: after, limit: limit,
+                                 deadline: ContinuousClock.now + .seconds(wait)), wait: wait)
         return nil
     }
 
-    /// One long poll's question, kept while it waits: only what the answer needs (not the
-    /// request's headers), so that a waiting poll stays small.
-    struct LongPoll: Sendable {
-        var method: HTTPMethod
-        var path: String
-        var route: String?
-        var requestID: String
-        var principal: Principal
-        var topic: String
-        var after: UInt64
-        var limit: Int
-        var listName: String
-        var feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)]
-        var head: @Sendable (ServiceState) -> UInt64
-
-        init(request: HTTPRequest, principal: Principal, topic: String, after: UInt64, limit: Int, listName: String,
-             feed: @escaping @Sendable (ServiceState) -> [(seq: UInt64, id: String)],
-             head: @escaping @Sendable (ServiceState) -> UInt64) {
-            method = request.method
-            path = request.path
-            route = request.route
-            requestID = request.requestID
-            self.principal = principal
-            self.topic = topic
-            self.after = after
-            self.limit = limit
-            self.listName = listName
-            self.feed = feed
-            self.head = head
-        }
-
-        /// The request as `disclose` needs it (method, path, route, id).
-        var request: HTTPRequest {
-            var request = HTTPRequest(method: method, target: path, requestID: requestID)
-            request.path = path
-            request.route = route
-            return request
-        }
-    }
-
     /// Answers at once when the feed has changes after the cursor (or `wait` is 0), else leaves
-    /// the responder in the poll hub until the topic changes or `wait` seconds pass: a waiting
-    /// poll holds no thread and no task. Items returned are logged as data reads before they are
-    /// sent. A wake-up that brings nothing for this poll (another status) waits again.
-    private func longPoll(_ poll: LongPoll, wait: Int, _ responder: Responder) throws(APIError) {
-        let deadline = ContinuousClock.now + .seconds(wait)
-        guard wait > 0, state.read({ poll.feed($0).isEmpty }) else { return answer(poll, responder) }
-        let id = polls.makeID()
-        let admitted = park(poll, id: id, deadline: deadline, admitted: false, responder)
-        if !admitted {
+    /// the poll in the hub until its topic changes or `wait` seconds pass.
+    private func longPoll(_ poll: WaitingPoll, wait: Int) throws(APIError) {
+        guard wait > 0, poll.isEmpty else { return poll.answer() }
+        guard polls.wait(poll, admitted: false, isReady: { !poll.isEmpty }) else {
             throw APIError(429, "Too Many Requests", detail: "Too many long polls are waiting; retry shortly.",
                            headers: ["Retry-After": "1"])
         }
-        let topic = poll.topic
-        responder.onCancel { [polls] in polls.cancel(topic: topic, id: id) }
+        poll.responder.onCancel { [polls] in polls.cancel(poll) }
     }
 
-    /// Registers the poll in the hub; its wake-up answers it, or parks it again when its feed is
-    /// still empty, time remains and the service is not stopping.
-    private func park(_ poll: LongPoll, id: UInt64, deadline: ContinuousClock.Instant, admitted: Bool,
-                      _ responder: Responder) -> Bool {
-        polls.wait(topic: poll.topic, id: id, deadline: deadline, admitted: admitted,
-                   isReady: { !state.read { poll.feed($0).isEmpty } }) { [self] in
+    /// One long poll while it waits: the question and the responder, and nothing else (no task,
+    /// no continuation, not the request's headers), so that a thousand waiting polls cost little
+    /// more than their connections.
+    final class WaitingPoll: PollWaiter {
+        enum Feed: Sendable {
+            case agency(String, status: HandoffStatus?)
+            case escalations
+        }
+
+        let service: RCRPService
+        let responder: Responder
+        let principal: Principal
+        let method: HTTPMethod
+        let feed: Feed
+        let after: UInt64
+        let limit: Int
+        let deadline: ContinuousClock.Instant
+
+        init(service: RCRPService, responder: Responder, principal: Principal, method: HTTPMethod, feed: Feed,
+             after: UInt64, limit: Int, deadline: ContinuousClock.Instant) {
+            self.service = service
+            self.responder = responder
+            self.principal = principal
+            self.method = method
+            self.feed = feed
+            self.after = after
+            self.limit = limit
+            self.deadline = deadline
+        }
+
+        var topic: String {
+            switch feed {
+            case .agency(let id, _): "agency:\(id)"
+            case .escalations: "escalations"
+            }
+        }
+
+        /// The changes after the cursor that this poll answers with.
+        func changes(_ state: ServiceState) -> [(seq: UInt64, id: String)] {
+            switch feed {
+            case .agency(let agencyID, let status):
+                state.agencyFeeds[agencyID]?.changes(after: after, limit: limit) { id in
+                    status == nil || state.handoffs[id]?.status == status
+                } ?? []
+            case .escalations:
+                state.escalations.changes(after: after, limit: limit)
+            }
+        }
+
+        var isEmpty: Bool { service.state.read { changes($0).isEmpty } }
+
+        /// The change hub woke it (its topic changed, its wait ran out, or shutdown): answer, or
+        /// wait again when the change was not for this poll (another status) and time remains.
+        func wake() {
             guard responder.isPending else { return }
-            if ContinuousClock.now < deadline, !polls.isClosed, state.read({ poll.feed($0).isEmpty }) {
-                _ = park(poll, id: id, deadline: deadline, admitted: true, responder)
+            if ContinuousClock.now < deadline, !service.polls.isClosed, isEmpty {
+                _ = service.polls.wait(self, admitted: true, isReady: { !isEmpty })
                 return
             }
-            answer(poll, responder)
+            answer()
         }
-    }
 
-    /// Builds the answer from the durable state, with its `data.read` record when it discloses
-    /// anything (a task only for this: the record must be durable before the answer is sent).
-    /// When the answer holds every match (fewer than `limit`), the cursor moves past the feed's
-    /// head too, so that changes a `status` filter skipped are not scanned again.
-    private func answer(_ poll: LongPoll, _ responder: Responder) {
-        Task {
-            guard responder.isPending else { return }
-            let response = await disclose(poll.request, poll.principal) { state, _ in
-                let changes = poll.feed(state)
-                var items: [JSONValue] = []
-                var callIDs: [String] = []
-                for change in changes {
-                    guard let handoff = state.handoffs[change.id] else { continue }
-                    items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
-                    callIDs.append(handoff.callID)
+        /// Builds the answer from the durable state, with its `data.read` record when it discloses
+        /// anything (a task only for this: the record must be durable before the answer is sent).
+        /// When the answer holds every match (fewer than `limit`), the cursor moves past the feed's
+        /// head too, so that changes a `status` filter skipped are not scanned again.
+        func answer() {
+            Task { [self] in
+                guard responder.isPending else { return }
+                var request: HTTPRequest
+                let listName: String
+                switch feed {
+                case .agency(let agencyID, _):
+                    request = HTTPRequest(method: method, target: "", requestID: responder.requestID)
+                    request.path = "/v1/agencies/\(agencyID)/handoffs"
+                    request.route = "/v1/agencies/{id}/handoffs"
+                    listName = "handoffs"
+                case .escalations:
+                    request = HTTPRequest(method: method, target: "/v1/escalations", requestID: responder.requestID)
+                    request.route = "/v1/escalations"
+                    listName = "escalations"
                 }
-                var next = max(poll.after, changes.last?.seq ?? 0)
-                if changes.count < poll.limit { next = max(next, poll.head(state)) }
-                return Disclosure(answer: [poll.listName: .array(items), "next_cursor": .string(String(next))],
-                                  callIDs: callIDs.uniqued(), handoffIDs: changes.map(\.id))
+                let response = await service.disclose(request, principal) { [self] state, _ in
+                    let changes = changes(state)
+                    var items: [JSONValue] = []
+                    var callIDs: [String] = []
+                    for change in changes {
+                        guard let handoff = state.handoffs[change.id] else { continue }
+                        items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
+                        callIDs.append(handoff.callID)
+                    }
+                    var next = max(after, changes.last?.seq ?? 0)
+                    if changes.count < limit { next = max(next, head(state)) }
+                    return Disclosure(answer: [listName: .array(items), "next_cursor": .string(String(next))],
+                                      callIDs: callIDs.uniqued(), handoffIDs: changes.map(\.id))
+                }
+                responder.respond(response)
             }
-            responder.respond(response)
+        }
+
+        private func head(_ state: ServiceState) -> UInt64 {
+            switch feed {
+            case .agency(let agencyID, _): state.agencyFeeds[agencyID]?.lastSeq ?? 0
+            case .escalations: state.escalations.lastSeq
+            }
         }
     }
 
