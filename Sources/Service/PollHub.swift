@@ -1,10 +1,23 @@
 import Foundation
 import Synchronization
 
+/// What a long poll waits on. Kept apart from the `"agency:<id>"` strings `notify` takes so that a
+/// waiting poll's key shares its agency id's storage instead of holding a string of its own.
+enum PollTopic: Hashable, Sendable {
+    case agency(String)
+    case escalations
+
+    init?(_ name: String) {
+        if name == "escalations" { self = .escalations; return }
+        guard name.hasPrefix("agency:") else { return nil }
+        self = .agency(String(name.dropFirst(7)))
+    }
+}
+
 /// What waits in the poll hub: a long poll holding its HTTP responder. `wake` runs on the waking
 /// thread (the committer's, the sweeper's, the loop's) and must be quick.
 protocol PollWaiter: AnyObject, Sendable {
-    var topic: String { get }
+    var topic: PollTopic { get }
     var deadline: ContinuousClock.Instant { get }
     func wake()
 }
@@ -27,7 +40,7 @@ final class PollHub: Sendable {
     }
 
     private struct Waiters {
-        var byTopic: [String: Bucket] = [:]
+        var byTopic: [PollTopic: Bucket] = [:]
         var count = 0
         var earliest: ContinuousClock.Instant?
         var sweeping = false
@@ -90,10 +103,11 @@ final class PollHub: Sendable {
 
     /// Wakes every poll waiting on these topics.
     func notify(_ topics: Set<String>) {
-        guard !topics.isEmpty else { return }
+        let keys = topics.compactMap(PollTopic.init)
+        guard !keys.isEmpty else { return }
         let woken = waiters.withLock { waiters -> [any PollWaiter] in
             var woken: [any PollWaiter] = []
-            for topic in topics {
+            for topic in keys {
                 guard let bucket = waiters.byTopic.removeValue(forKey: topic) else { continue }
                 woken.append(contentsOf: bucket.all)
             }

@@ -54,7 +54,7 @@ extension RCRPService {
             throw APIError(429, "Too Many Requests", detail: "Too many long polls are waiting; retry shortly.",
                            headers: ["Retry-After": "1"])
         }
-        poll.responder.onCancel { [polls] in polls.cancel(poll) }
+        poll.responder.onCancel { poll.service.polls.cancel(poll) }
     }
 
     /// One long poll while it waits: the question and the responder, and nothing else (no task,
@@ -87,10 +87,10 @@ extension RCRPService {
             self.deadline = deadline
         }
 
-        var topic: String {
+        var topic: PollTopic {
             switch feed {
-            case .agency(let id, _): "agency:\(id)"
-            case .escalations: "escalations"
+            case .agency(let id, _): .agency(id)
+            case .escalations: .escalations
             }
         }
 
