@@ -9,7 +9,7 @@ import Triage
 /// The live process: ledger, service and HTTP server started in that order from a checked
 /// configuration, and stopped in the reverse order. `serve` runs one; tests start one in-process.
 final class RunningService: Sendable {
-    /// `http://HOST:PORT` with the bound port (a free one when the configuration said 0).
+    /// `http://HOST:PORT` (https with TLS) with the bound port (a free one when the configuration said 0).
     let url: String
     let port: Int
     private let service: RCRPService
@@ -70,7 +70,8 @@ final class RunningService: Sendable {
         let host = settings.listen.host.contains(":") ? "[\(settings.listen.host)]" : settings.listen.host
         logger.info("rule set loaded", metadata: ["name": "\(ruleSet.name)", "version": "\(ruleSet.version)",
                                                   "revision": "\(ruleSet.revision)", "rules": "\(ruleSet.rules.count)"])
-        return RunningService(url: "http://\(host):\(server.port)", port: server.port, service: service,
+        let scheme = settings.tls == nil ? "http" : "https"
+        return RunningService(url: "\(scheme)://\(host):\(server.port)", port: server.port, service: service,
                               server: server, ledger: ledger, logger: logger)
     }
 

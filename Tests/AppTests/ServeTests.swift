@@ -141,3 +141,29 @@ let builtBinary: String? = {
         #expect(text.split(separator: "\n").count == 1)
     }
 }
+
+@Suite struct TLSServeTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func withTLSTheAddressIsHTTPS() async throws {
+        let directory = try TemporaryDirectory()
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                             "-keyout", directory.path + "/key.pem", "-out", directory.path + "/cert.pem"]
+        openssl.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0)
+
+        var settings = RouterConfiguration()
+        settings.listen.port = 0
+        settings.listen.eventLoops = 1
+        settings.dataDirectory = directory.path + "/data"
+        settings.rulesPath = repositoryRoot + "/config/rules"
+        settings.tls = .init(certificateChainFile: directory.path + "/cert.pem", privateKeyFile: directory.path + "/key.pem")
+        let running = try await RunningService.start(settings, development: false,
+                                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(running.url == "https://127.0.0.1:\(running.port)")
+        await running.stop()
+    }
+}
