@@ -37,8 +37,13 @@ public final class HTTPServer: Sendable {
             var port = config.port
             var fds: [Int32] = []
             do throws(HTTPServerError) {
+                if port != 0 {
+                    // SO_REUSEPORT would let a second server on the same port (same user) start and
+                    // silently take half the connections; a plain bind first says "in use" instead.
+                    close(try Self.listen(host: config.host, port: port, reusePort: false))
+                }
                 for _ in 0..<max(1, config.loopCount) {
-                    let fd = try Self.listen(host: config.host, port: port)
+                    let fd = try Self.listen(host: config.host, port: port, reusePort: true)
                     fds.append(fd)
                     if port == 0 { port = Self.localPort(fd) }
                 }
@@ -76,7 +81,7 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private static func listen(host: String, port: Int) throws(HTTPServerError) -> Int32 {
+    private static func listen(host: String, port: Int, reusePort: Bool) throws(HTTPServerError) -> Int32 {
         var v4 = sockaddr_in()
         var v6 = sockaddr_in6()
         let family: Int32
@@ -95,8 +100,10 @@ public final class HTTPServer: Sendable {
         guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        // One listener per loop: the kernel spreads connections and no loop wakes for another's accept.
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort {
+            // One listener per loop: the kernel spreads connections and no loop wakes for another's accept.
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         let rc: Int32
         if family == AF_INET {
             rc = withUnsafePointer(to: &v4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }

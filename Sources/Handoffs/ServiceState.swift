@@ -13,6 +13,8 @@ public struct ServiceState: Sendable {
     public internal(set) var handoffs: [String: Handoff] = [:]
     /// Handoffs that may still need the deadline timer.
     public internal(set) var openHandoffIDs: Set<String> = []
+    /// The same handoffs by next deadline; its first entry is always current.
+    public internal(set) var deadlines = DeadlineQueue()
     public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
@@ -128,14 +130,20 @@ public struct ServiceState: Sendable {
         return subjectContacts[reference]?.count { $0 >= from && $0 <= date } ?? 0
     }
 
-    /// Open handoffs whose deadline has passed at `now`, with the deadline that passed.
+    /// Open handoffs whose deadline has passed at `now`, with the deadline that passed, earliest
+    /// first. Only due entries of the deadline queue are visited, never every open handoff.
     public func overdueHandoffs(at now: Date) -> [(id: String, cause: EscalationCause)] {
-        openHandoffIDs.sorted().compactMap { id in handoffs[id]?.overdue(at: now).map { (id, $0) } }
+        var seen = Set<String>()
+        return deadlines.due(at: now).sorted { ($0.deadline, $0.handoffID) < ($1.deadline, $1.handoffID) }.compactMap { entry in
+            guard seen.insert(entry.handoffID).inserted, let handoff = handoffs[entry.handoffID],
+                  handoff.nextDeadline == entry.deadline, let cause = handoff.overdue(at: now) else { return nil }
+            return (entry.handoffID, cause)
+        }
     }
 
     /// The earliest deadline among open handoffs, for the timer.
     public var nextDeadline: Date? {
-        openHandoffIDs.compactMap { handoffs[$0]?.nextDeadline }.min()
+        deadlines.first?.deadline
     }
 
     // MARK: - Folding helpers
@@ -169,9 +177,21 @@ public struct ServiceState: Sendable {
     }
 
     private mutating func store(_ handoff: Handoff) {
-        let before = handoffs[handoff.id]?.status
+        let previous = handoffs[handoff.id]
+        let before = previous?.status
         handoffs[handoff.id] = handoff
-        if handoff.nextDeadline != nil { openHandoffIDs.insert(handoff.id) } else { openHandoffIDs.remove(handoff.id) }
+        if let deadline = handoff.nextDeadline {
+            openHandoffIDs.insert(handoff.id)
+            if previous?.nextDeadline != deadline {
+                deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
+            }
+        } else {
+            openHandoffIDs.remove(handoff.id)
+        }
+        // Keep the queue's first entry current, so that `nextDeadline` needs no scan.
+        while let first = deadlines.first, handoffs[first.handoffID]?.nextDeadline != first.deadline {
+            deadlines.removeFirst()
+        }
         if let agencyID = handoff.agencyID {
             agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
         }

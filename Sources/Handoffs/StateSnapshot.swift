@@ -68,7 +68,10 @@ public enum StateSnapshot {
         for item in json["handoffs"]?.arrayValue ?? [] {
             guard let handoff = Handoff(snapshot: item) else { return nil }
             state.handoffs[handoff.id] = handoff
-            if handoff.nextDeadline != nil { state.openHandoffIDs.insert(handoff.id) }
+            if let deadline = handoff.nextDeadline {
+                state.openHandoffIDs.insert(handoff.id)
+                state.deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
+            }
             if let agencyID = handoff.agencyID {
                 state.agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
             }

@@ -1,10 +1,11 @@
 import Digests
 
 /// How much a scan checks. Start-up checks framing, CRCs, seq continuity and the chain links
-/// (prev_hash equals the previous hash) without parsing JSON; verification also recomputes
-/// every SHA-256 and parses every payload.
+/// (prev_hash equals the previous hash) without parsing JSON; `hashes` also recomputes every
+/// SHA-256 (all that tampering can be caught by); `full` also parses every payload.
 enum ScanDepth: Sendable {
     case links
+    case hashes
     case full
 }
 
@@ -109,10 +110,12 @@ enum SegmentScanner {
             guard (scan.records == 0 && prevHash == nil) || links.prev.elementsEqual(scan.lastHash) else {
                 throw corrupt(offset, "seq \(seq): prev_hash does not match the previous record's hash (chain broken)")
             }
-            if depth == .full {
+            if depth != .links {
                 guard RecordLayout.computedHash(payload).elementsEqual(links.hash) else {
                     throw corrupt(offset, "seq \(seq): hash does not match the record's content (edited record)")
                 }
+            }
+            if depth == .full {
                 if case .failure(let problem) = RecordDecoder.decode(payload) {
                     throw corrupt(offset, "seq \(seq): \(problem.message)")
                 }

@@ -115,47 +115,80 @@ final class Committer: Sendable {
         let now = clock()
         var events: [LedgerEvent] = []
         var answers: [(Waiting, HTTPResponse, recorded: Bool)] = []
-        state.read { state in
-            for item in batch {
-                switch item.command.decide(state, now) {
-                case .record(let event, let answer):
-                    events.append(event)
-                    answers.append((item, answer, true))
-                case .answer(let answer):
-                    answers.append((item, answer, false))
-                }
+        // Only this task changes the state, so taking the lock per command (not per batch) gives
+        // every command the same durable state while never holding up readers for long.
+        for item in batch {
+            switch state.read({ item.command.decide($0, now) }) {
+            case .record(let event, let answer):
+                events.append(event)
+                answers.append((item, answer, true))
+            case .answer(let answer):
+                answers.append((item, answer, false))
             }
         }
         var failed: String?
+        var tooLarge = Set<Int>()   // indexes into `events` the ledger refused as too large
         if !events.isEmpty {
-            let started = ContinuousClock.now
             do {
-                let records = try await ledger.append(events)
-                metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
-                do {
-                    try state.apply(records)
-                } catch {
-                    // The fold refused what the ledger now holds: memory no longer matches disk.
-                    failed = "the state could not apply record \(error.seq): \(error.reason)"
-                    logger.critical("state fold failed after append", metadata: ["error": "\(error)"])
+                try await append(events)
+            } catch .recordTooLarge {
+                // Nothing was written: append one by one, so that one oversized record is refused
+                // alone and the others still go through.
+                for (index, event) in events.enumerated() {
+                    do {
+                        try await append([event])
+                    } catch .recordTooLarge {
+                        tooLarge.insert(index)
+                    } catch {
+                        failed = error.description
+                        break
+                    }
                 }
-                applied.withLock { $0 }?(records)
             } catch {
                 failed = error.description
-                logger.critical("ledger append failed; refusing writes until restart", metadata: ["error": "\(error)"])
+            }
+            if let failure = failed ?? foldFailure.withLock({ $0 }) {
+                failed = failure
+                logger.critical("ledger append or fold failed; refusing writes until restart", metadata: ["error": "\(failure)"])
             }
         }
         if let failed {
             failureReason.withLock { if $0 == nil { $0 = failed } }
         }
+        var eventIndex = 0
         for (item, answer, recorded) in answers {
-            if recorded, let failed {
+            guard recorded else {
+                item.continuation.resume(returning: answer)
+                continue
+            }
+            defer { eventIndex += 1 }
+            if let failed {
                 item.continuation.resume(returning: APIError.unavailable("The ledger cannot record: \(failed)")
+                    .response(requestID: item.requestID))
+            } else if tooLarge.contains(eventIndex) {
+                item.continuation.resume(returning: APIError(413, "Content Too Large",
+                                                             detail: "The record this request makes is larger than the ledger takes.")
                     .response(requestID: item.requestID))
             } else {
                 item.continuation.resume(returning: answer)
             }
         }
+    }
+
+    private let foldFailure = Mutex<String?>(nil)
+
+    /// One ledger append (one fsync), then the records applied to the state and announced.
+    private func append(_ events: [LedgerEvent]) async throws(LedgerError) {
+        let started = ContinuousClock.now
+        let records = try await ledger.append(events)
+        metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
+        do {
+            try state.apply(records)
+        } catch {
+            // The fold refused what the ledger now holds: memory no longer matches disk.
+            foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }
+        }
+        applied.withLock { $0 }?(records)
     }
 }
 

@@ -12,9 +12,11 @@ final class DurableState: Sendable {
         try state.withLock { try body($0) }
     }
 
+    /// Applies durable records one lock at a time: a reader between two of them sees a state
+    /// that is still entirely on disk.
     func apply(_ records: [LedgerRecord]) throws(StateFoldError) {
-        try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
-            for record in records {
+        for record in records {
+            try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
                 try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
             }
         }

@@ -28,12 +28,18 @@ struct KeyRing: Sendable {
         return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
-    func principal(forKey key: String, state: borrowing ServiceState) -> Principal? {
+    /// The principal of a presented key: configured keys first (no lock needed), then the
+    /// issued ones in the durable state.
+    func principal(forKey key: String, state: DurableState) -> Principal? {
         let hash = SHA256.hash(Array(key.utf8))
         let hex = Hex.encode(hash)
         if let entry = configured[hex], Self.digestsEqual(entry.hash, hash) {
             return Principal(keyID: entry.key.id, role: entry.key.role, agencyID: entry.key.agencyID)
         }
+        return state.read { issuedPrincipal(hash: hash, hex: hex, state: $0) }
+    }
+
+    private func issuedPrincipal(hash: [UInt8], hex: String, state: borrowing ServiceState) -> Principal? {
         guard let id = state.keyIDsByHash[hex], let issued = state.issuedKeys[id], !issued.revoked,
               Self.digestsEqual(Hex.decode(issued.sha256) ?? [], hash) else { return nil }
         return Principal(keyID: issued.id, role: .agency, agencyID: issued.agencyID)

@@ -29,8 +29,8 @@ extension RCRPService {
                 status == nil || state.handoffs[id]?.status == status
             } ?? []
         }
-        return try await longPoll(request, principal, topic: "agency:\(agencyID)", wait: wait, after: after,
-                                  listName: "handoffs", feed: feed)
+        return try await longPoll(request, principal, topic: "agency:\(agencyID)", wait: wait, after: after, limit: limit,
+                                  listName: "handoffs", feed: feed, head: { $0.agencyFeeds[agencyID]?.lastSeq ?? 0 })
     }
 
     // MARK: GET /v1/escalations — declined, escalated and unroutable handoffs, long-polled
@@ -44,14 +44,17 @@ extension RCRPService {
         let feed: @Sendable (ServiceState) -> [(seq: UInt64, id: String)] = { state in
             state.escalations.changes(after: after, limit: limit)
         }
-        return try await longPoll(request, principal, topic: "escalations", wait: wait, after: after,
-                                  listName: "escalations", feed: feed)
+        return try await longPoll(request, principal, topic: "escalations", wait: wait, after: after, limit: limit,
+                                  listName: "escalations", feed: feed, head: { $0.escalations.lastSeq })
     }
 
     /// Answers at once when the feed has changes after the cursor, else waits (holding no thread)
     /// until the topic changes or `wait` seconds pass. Items returned are logged as data reads.
-    private func longPoll(_ request: HTTPRequest, _ principal: Principal, topic: String, wait: Int, after: UInt64,
-                          listName: String, feed: @escaping @Sendable (ServiceState) -> [(seq: UInt64, id: String)]) async throws -> HTTPResponse {
+    /// When the answer holds every match (fewer than `limit`), the cursor moves past the feed's
+    /// head too, so that changes a `status` filter skipped are not scanned again.
+    private func longPoll(_ request: HTTPRequest, _ principal: Principal, topic: String, wait: Int, after: UInt64, limit: Int,
+                          listName: String, feed: @escaping @Sendable (ServiceState) -> [(seq: UInt64, id: String)],
+                          head: @escaping @Sendable (ServiceState) -> UInt64) async throws -> HTTPResponse {
         let deadline = ContinuousClock.now + .seconds(wait)
         while state.read({ feed($0).isEmpty }) {
             let remaining = deadline - ContinuousClock.now
@@ -74,8 +77,9 @@ extension RCRPService {
                 items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
                 callIDs.append(handoff.callID)
             }
-            let next = changes.last.map { String($0.seq) } ?? String(after)
-            return Disclosure(answer: [listName: .array(items), "next_cursor": .string(next)],
+            var next = max(after, changes.last?.seq ?? 0)
+            if changes.count < limit { next = max(next, head(state)) }
+            return Disclosure(answer: [listName: .array(items), "next_cursor": .string(String(next))],
                               callIDs: callIDs.uniqued(), handoffIDs: changes.map(\.id))
         }
     }

@@ -69,7 +69,7 @@ extension RCRPService {
     /// The caller's principal if its key is known and its role is one of `roles`: 401, else 403.
     func authorize(_ request: HTTPRequest, _ roles: Set<Role>) throws(APIError) -> Principal {
         guard let key = KeyRing.bearer(request),
-              let principal = state.read({ keyRing.principal(forKey: key, state: $0) }) else {
+              let principal = keyRing.principal(forKey: key, state: state) else {
             throw APIError.unauthenticated
         }
         guard roles.contains(principal.role) else {

@@ -48,7 +48,10 @@ final class RawClient: @unchecked Sendable { // used by one thread at a time
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 5, receiveBuffer: Int32? = nil) throws {
+    /// The generous default read timeout is for `swift test` of the whole package: long synchronous
+    /// tests of other modules can hold every thread of the concurrency pool for many seconds, and the
+    /// server's async handlers run on that pool.
+    init(port: Int, timeoutSeconds: Int = 30, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

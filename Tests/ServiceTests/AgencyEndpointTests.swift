@@ -63,3 +63,46 @@ import Testing
         #expect(try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs", key: key).status == 401)
     }
 }
+
+@Suite struct AgencyListingTests {
+    @Test func agenciesAreListedInRegistrationOrderAndPaged() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let first = try await live.request("GET", "/v1/agencies?limit=5", key: "dev-agency-demo-amhp")
+        #expect(first.json["agencies"]?.arrayValue?.count == 5)
+        #expect(first.json["agencies"]?.arrayValue?.first?["id"]?.stringValue == "demo-police")
+        let cursor = try #require(first.json["next_cursor"]?.stringValue)
+        let rest = try await live.request("GET", "/v1/agencies?limit=5&cursor=\(cursor)", key: "dev-agency-demo-amhp")
+        #expect(rest.json["agencies"]?.arrayValue?.count == 3)
+        #expect(rest.json["next_cursor"] == .null)
+        #expect(try await live.request("GET", "/v1/agencies/nobody", key: "dev-auditor").status == 404)
+    }
+
+    @Test func changesToUnknownAgenciesAre404AndRepeatedDeactivationChangesNothing() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let put = try await live.request("PUT", "/v1/agencies/nobody", key: "dev-admin", json: ["name": "N", "kind": "other", "areas": ["*"]])
+        #expect(put.status == 404)
+        #expect(try await live.request("DELETE", "/v1/agencies/nobody", key: "dev-admin").status == 404)
+        #expect(try await live.request("DELETE", "/v1/agencies/demo-amhp/keys/k_nope", key: "dev-admin").status == 404)
+        #expect(try await live.request("DELETE", "/v1/agencies/demo-amhp", key: "dev-admin").status == 200)
+        let before = try live.records().count
+        let again = try await live.request("DELETE", "/v1/agencies/demo-amhp", key: "dev-admin")
+        #expect(again.status == 200)
+        #expect(again.json["agency"]?["active"]?.boolValue == false)
+        #expect(try live.records().count == before)
+    }
+
+    @Test func anIdempotentRegistrationReplaysInsteadOfConflicting() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let body: JSONValue = ["id": "replayed", "name": "R", "kind": "other", "areas": ["*"]]
+        let headers = [("Idempotency-Key", "register-once")]
+        let first = try await live.request("POST", "/v1/agencies", key: "dev-admin", json: body, headers: headers)
+        let second = try await live.request("POST", "/v1/agencies", key: "dev-admin", json: body, headers: headers)
+        #expect(first.status == 201 && second.status == 201)
+        #expect(second.body == first.body)
+        let withoutKey = try await live.request("POST", "/v1/agencies", key: "dev-admin", json: body)
+        #expect(withoutKey.status == 409)
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import JSON
 import Testing
 
@@ -70,5 +71,23 @@ import Testing
         defer { Task { await second.stop() } }
         let list = try await second.request("GET", "/v1/calls?limit=500", key: "dev-auditor")
         #expect(list.json["calls"]?.arrayValue?.compactMap { $0["call_id"]?.stringValue } == ids)
+    }
+}
+
+@Suite struct OversizedRecordTests {
+    @Test func aRecordTooLargeForTheLedgerIsRefusedAloneAndTheServiceStaysReady() async throws {
+        var options = FileLedgerOptions()
+        options.maxRecordBytes = 6_000
+        let live = try await LiveService(ledgerOptions: options)
+        defer { Task { await live.stop() } }
+        guard case .object(var big) = Calls.careNeed("CAD-BIG", subject: nil) else { return }
+        big["notes"] = .string(String(repeating: "n", count: 3_900))
+        async let oversized = live.request("POST", "/v1/calls", key: "dev-control-room", json: .object(big))
+        async let normal = live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-SMALL", subject: nil))
+        let (refused, accepted) = try await (oversized, normal)
+        #expect(refused.status == 413)
+        #expect(accepted.status == 201)
+        #expect(try await live.request("GET", "/readyz", key: nil).status == 200)
+        #expect(try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-AFTER", subject: nil)).status == 201)
     }
 }

@@ -168,3 +168,22 @@ import Testing
         #expect(tooLong.status == 422)
     }
 }
+
+@Suite struct HandoffFeedFilterTests {
+    @Test func aStatusFilterShowsOnlyMatchingHandoffsAndItsCursorMovesPastTheRest() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let partner = "dev-agency-demo-adult-social-care"
+        let first = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-F1", subject: nil))
+        _ = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-F2", subject: nil))
+        let acknowledgedID = try #require(first.json["handoffs"]?.arrayValue?.first?["handoff_id"]?.stringValue)
+        _ = try await live.request("POST", "/v1/handoffs/\(acknowledgedID)/acknowledge", key: partner, json: ["by": "x"])
+        let pending = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?status=pending", key: partner)
+        #expect(pending.json["handoffs"]?.arrayValue?.count == 1)
+        #expect(pending.json["handoffs"]?.arrayValue?.first?["status"]?.stringValue == "pending")
+        let all = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs", key: partner)
+        #expect(pending.json["next_cursor"] == all.json["next_cursor"])
+        let bad = try await live.request("GET", "/v1/agencies/demo-adult-social-care/handoffs?status=lost", key: partner)
+        #expect(bad.status == 422)
+    }
+}

@@ -65,13 +65,14 @@ final class LiveService: Sendable {
     }
 
     init(directory: String = LiveService.makeDirectory(), clock: TestClock = TestClock(), rulesPath: String? = nil,
+         ledgerOptions: FileLedgerOptions = FileLedgerOptions(),
          configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws {
         self.directory = directory
         self.clock = clock
         var configuration = ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: LiveService.agencies,
                                                  openAPIDocument: "openapi: 3.1.0\n")
         configure(&configuration)
-        ledger = FailingLedger(try FileLedger.open(directory: directory, clock: { clock.now }))
+        ledger = FailingLedger(try FileLedger.open(directory: directory, options: ledgerOptions, clock: { clock.now }))
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         service = try RCRPService(configuration: configuration, ledger: ledger, ruleSet: try TestRules.load(),

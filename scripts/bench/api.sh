@@ -30,18 +30,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" serve --dev --port 0 --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 200); do
-    PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$DATA/server.log" | head -1)
-    [ -n "$PORT" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "api.sh: server exited:" >&2; cat "$DATA/server.log" >&2; exit 1; }
-    sleep 0.05
-done
-[ -n "$PORT" ] || { echo "api.sh: server did not say where it listens" >&2; exit 1; }
-URL="http://127.0.0.1:$PORT"
-echo "server pid $SERVER_PID on $URL, data in $DATA"
+# Starts a fresh server (own data directory) and sets SERVER_PID, PORT, URL.
+start_server() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    local dir="$DATA/$1"
+    mkdir -p "$dir"
+    "$BIN" serve --dev --port 0 --data-dir "$dir" >"$dir/server.log" 2>&1 &
+    SERVER_PID=$!
+    PORT=""
+    for _ in $(seq 1 200); do
+        PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$dir/server.log" | head -1)
+        [ -n "$PORT" ] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "api.sh: server exited:" >&2; cat "$dir/server.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    [ -n "$PORT" ] || { echo "api.sh: server did not say where it listens" >&2; exit 1; }
+    URL="http://127.0.0.1:$PORT"
+    echo "server pid $SERVER_PID on $URL"
+}
 
 # wrk prints "Requests/sec: N" and, with --latency, "99% Xms|us|s"; report p99 in ms.
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$1"; }
@@ -49,23 +55,34 @@ p99_ms() {
     awk '$1 == "99%" { v = $2; u = v; gsub(/[0-9.]/, "", u); gsub(/[a-z]/, "", v);
          if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000; print v }' "$1"
 }
-non2xx() { sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1"; }
+non2xx() { local n; n=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$1"); echo "${n:-0}"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
+# Triage and durable calls alternate for ROUNDS rounds on one server (the machine is shared:
+# the README of ../shared/bench asks for medians of alternating rounds).
+ROUNDS=${ROUNDS:-3}
+start_server throughput
 wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >/dev/null   # warm-up
-wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >"$DATA/triage.txt"
-TRIAGE_RPS=$(rps "$DATA/triage.txt"); TRIAGE_P99=$(p99_ms "$DATA/triage.txt")
-TRIAGE_BAD=$(non2xx "$DATA/triage.txt"); TRIAGE_BAD=${TRIAGE_BAD:-0}
-echo "triage   c$CONNECTIONS: ${TRIAGE_RPS} req/s, p99 ${TRIAGE_P99} ms, non-2xx ${TRIAGE_BAD}"
-
-wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/calls.lua "$URL/v1/calls" -- "$CALL" >"$DATA/calls.txt"
-CALLS_RPS=$(rps "$DATA/calls.txt"); CALLS_P99=$(p99_ms "$DATA/calls.txt")
-CALLS_BAD=$(non2xx "$DATA/calls.txt"); CALLS_BAD=${CALLS_BAD:-0}
-NOT_201=$(sed -n 's/^non_201_responses_this_state \([0-9]*\)/\1/p' "$DATA/calls.txt" | awk '{ s += $1 } END { print s + 0 }')
-ERRORS=$(grep -c "Socket errors" "$DATA/calls.txt" || true)
+T_RPS=""; T_P99=""; C_RPS=""; C_P99=""; TRIAGE_BAD=0; NOT_201=0; CALLS_BAD=0
+for round in $(seq 1 "$ROUNDS"); do
+    wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >"$DATA/triage.txt"
+    wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" --latency -s scripts/bench/calls.lua "$URL/v1/calls" -- "$CALL" >"$DATA/calls.txt"
+    t=$(rps "$DATA/triage.txt"); tp=$(p99_ms "$DATA/triage.txt"); c=$(rps "$DATA/calls.txt"); cp=$(p99_ms "$DATA/calls.txt")
+    T_RPS+="$t "; T_P99+="$tp "; C_RPS+="$c "; C_P99+="$cp "
+    TRIAGE_BAD=$((TRIAGE_BAD + $(non2xx "$DATA/triage.txt")))
+    CALLS_BAD=$((CALLS_BAD + $(non2xx "$DATA/calls.txt")))
+    NOT_201=$((NOT_201 + $(sed -n 's/^non_201_responses_this_state \([0-9]*\)/\1/p' "$DATA/calls.txt" | awk '{ s += $1 } END { print s + 0 }')))
+    grep "Socket errors" "$DATA/calls.txt" "$DATA/triage.txt" || true
+    echo "round $round: triage $t req/s p99 $tp ms | calls $c req/s p99 $cp ms"
+done
+TRIAGE_RPS=$(echo $T_RPS | median); TRIAGE_P99=$(echo $T_P99 | median)
+CALLS_RPS=$(echo $C_RPS | median); CALLS_P99=$(echo $C_P99 | median)
 RATIO=$(awk -v c="$CALLS_RPS" -v t="$TRIAGE_RPS" 'BEGIN { printf "%.2f", (t > 0 ? c / t : 0) }')
-echo "calls    c$CONNECTIONS: ${CALLS_RPS} req/s (${RATIO}x triage), p99 ${CALLS_P99} ms, non-201 ${NOT_201}, non-2xx ${CALLS_BAD}"
-[ "$ERRORS" = 0 ] || grep "Socket errors" "$DATA/calls.txt"
+echo "median triage c$CONNECTIONS: ${TRIAGE_RPS} req/s, p99 ${TRIAGE_P99} ms, non-2xx ${TRIAGE_BAD}"
+echo "median calls  c$CONNECTIONS: ${CALLS_RPS} req/s (${RATIO}x triage), p99 ${CALLS_P99} ms, non-201 ${NOT_201}, non-2xx ${CALLS_BAD}"
 
+# Long polls on a fresh server, so that memory from the runs above does not blur the RSS figures.
+start_server longpoll
 python3 scripts/bench/longpoll.py "$PORT" "$SERVER_PID" "$PARTNERS" "$TRIALS" | tee "$DATA/longpoll.txt"
 
 status=0

@@ -1,26 +1,6 @@
 import JSON
 import Triage
 
-/// A field of a request body that is wrong, and why (API.md's `errors[]`).
-public struct BodyProblem: Sendable, Hashable {
-    public var field: String
-    public var problem: String
-
-    public init(field: String, problem: String) {
-        self.field = field
-        self.problem = problem
-    }
-}
-
-/// Every problem found in a request body, so that the caller can fix them all at once (HTTP 422).
-public struct BodyValidationError: Error, Sendable, Hashable {
-    public var problems: [BodyProblem]
-
-    public init(_ problems: [BodyProblem]) {
-        self.problems = problems
-    }
-}
-
 extension Agency {
     /// The agency as the API and the ledger show it.
     public var json: JSONValue {
