@@ -26,22 +26,16 @@ final class RunningService: Sendable {
         self.logger = logger
     }
 
-    static func start(_ settings: RouterConfiguration, development: Bool, logger: Logger) async throws(StartupError) -> RunningService {
+    /// `seeds` are the agencies of `agencies_file`, read and checked with the configuration.
+    static func start(_ settings: RouterConfiguration, seeds: [AgencySeed] = [], development: Bool,
+                      logger: Logger) async throws(StartupError) -> RunningService {
         let ruleSet: RuleSet
         do {
             ruleSet = try RuleSetLoader.load(path: settings.rulesPath)
         } catch {
             throw .rules(path: settings.rulesPath, problems: error.description)
         }
-        var seeds: [Agency] = []
-        if let file = settings.agenciesFile {
-            do {
-                seeds = try AgencySeed.load(path: file).map(\.agency)
-            } catch {
-                throw .agencies("agencies_file: \(error)")
-            }
-        }
-        let configuration = serviceConfiguration(settings, seeds: seeds, development: development)
+        let configuration = serviceConfiguration(settings, seeds: seeds.map(\.agency), development: development)
 
         let ledger: FileLedger
         do {

@@ -92,6 +92,21 @@ let builtBinary: String? = {
         await #expect(throws: ExitCode(78)) { try await command.run() }
     }
 
+    @Test func badAgenciesFileMakesServeExitNonZeroBeforeAnythingStarts() async throws {
+        let directory = try TemporaryDirectory()
+        let agencies = directory.path + "/agencies.yaml"
+        try "agencies:\n  - {id: x, name: X, kind: fire_brigade, areas: ['*']}\n".write(toFile: agencies, atomically: true, encoding: .utf8)
+        let file = directory.path + "/rcrp-router.yaml"
+        try """
+            data_dir: \(directory.path)/data
+            rules_path: \(repositoryRoot)/config/rules
+            agencies_file: \(agencies)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let command = try ServeCommand.parse(["--config", file])
+        await #expect(throws: ExitCode(78)) { try await command.run() }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/data/ledger"), "the ledger was opened")
+    }
+
     // MARK: The built binary, as an operator runs it
 
     @Test(.enabled(if: builtBinary != nil)) func builtBinaryPrintsWhereItListensAndStopsCleanlyOnSIGTERM() throws {
