@@ -21,8 +21,8 @@ info:
     - `Authorization: Bearer <key>`; each key has one role: `control_room`, `agency` (bound to
       one agency), `supervisor`, `auditor`, `admin`.
     - A 2xx to a write means the event is in the ledger and fsynced.
-    - `Idempotency-Key` on any POST: the same key with the same body returns the first
-      response again; with a different body, 422. Keys live at least 24 hours.
+    - `Idempotency-Key` on any POST: the same key with the same request (method, path, body)
+      returns the first response again; with any other request, 422. Keys live at least 24 hours.
     - Lists answer an object with the items under a plural name and `next_cursor`; oldest to
       newest; `limit` at most 500. Change feeds (handoffs, escalations, audit) take the cursor
       as `after` and long-poll with `wait` (0–30 seconds).
@@ -954,9 +954,9 @@ components:
       in: header
       required: false
       description: |
-        Makes a write safe to retry: the same key with the same body returns the first response
-        again (same status and body, with `Idempotent-Replayed: true`); with a different body,
-        422. Keys are scoped to the caller's API key and kept at least 24 hours, across restarts.
+        Makes a write safe to retry: the same key with the same request (method, path and body)
+        returns the first response again (same status and body, with `Idempotent-Replayed: true`);
+        with any other request, 422. Keys are scoped to the caller's API key and kept at least 24 hours, across restarts.
       schema: {type: string, minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$"}
     CallID:
       name: call_id
@@ -1055,7 +1055,7 @@ components:
     Unprocessable:
       description: |
         Well-formed but invalid: `errors` lists every bad field. Also an `Idempotency-Key`
-        reused with a different body.
+        reused with a different request (method, path or body).
       headers:
         X-Request-ID: {$ref: "#/components/headers/XRequestID"}
       content:
