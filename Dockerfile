@@ -13,8 +13,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The manifest names the test targets too, so SwiftPM wants their folders even for a release build.
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Tests ./Tests
 COPY scripts ./scripts
 RUN scripts/build-release.sh --output /out
 

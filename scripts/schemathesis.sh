@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 . scripts/lib/server.sh
 command -v schemathesis >/dev/null || { echo "schemathesis.sh: schemathesis is not installed (pip install schemathesis)" >&2; exit 2; }
 
@@ -43,12 +44,13 @@ failed=0
 run() {
     local key=$1; shift
     echo "+ schemathesis run openapi.yaml (Bearer $key) $*"
-    if ! schemathesis --config-file scripts/schemathesis.toml run openapi.yaml --url "$SERVER_URL" \
+    # Run inside $WORK so that hypothesis's scratch files stay out of the repository.
+    if ! (cd "$WORK" && schemathesis --config-file "$ROOT/scripts/schemathesis.toml" run "$ROOT/openapi.yaml" --url "$SERVER_URL" \
             -H "Authorization: Bearer $key" \
             --checks "$CHECKS" --max-examples "$EXAMPLES" --max-time "$MAXTIME" \
             --request-timeout 10 --workers 1 --seed 20261122 --no-color \
             --suppress-health-check all --generation-database none \
-            --output-truncate true "$@"; then
+            --output-truncate true "$@"); then
         failed=1
     fi
 }

@@ -21,8 +21,8 @@ info:
     - `Authorization: Bearer <key>`; each key has one role: `control_room`, `agency` (bound to
       one agency), `supervisor`, `auditor`, `admin`.
     - A 2xx to a write means the event is in the ledger and fsynced.
-    - `Idempotency-Key` on any POST: the same key with the same body returns the first
-      response again; with a different body, 422. Keys live at least 24 hours.
+    - `Idempotency-Key` on any POST: the same key with the same request (method, path, body)
+      returns the first response again; with any other request, 422. Keys live at least 24 hours.
     - Lists answer an object with the items under a plural name and `next_cursor`; oldest to
       newest; `limit` at most 500. Change feeds (handoffs, escalations, audit) take the cursor
       as `after` and long-poll with `wait` (0–30 seconds).
@@ -441,6 +441,8 @@ paths:
       operationId: updateAgency
       summary: Replace an agency's details.
       description: Role `admin`. The `id` in the body, if given, must match the path.
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
       requestBody:
         required: true
         content:
@@ -468,6 +470,8 @@ paths:
       tags: [agencies]
       operationId: deactivateAgency
       summary: Deactivate an agency.
+      parameters:
+        - $ref: "#/components/parameters/IdempotencyKey"
       description: |
         Role `admin`. The agency's open handoffs are re-routed to another agency or escalated,
         never dropped. The agency stays on record, inactive. Deactivating it again changes nothing.
@@ -484,6 +488,7 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
+        "422": {$ref: "#/components/responses/Unprocessable"}
         "429": {$ref: "#/components/responses/TooManyRequests"}
         "503": {$ref: "#/components/responses/NotReady"}
   /v1/agencies/{agency_id}/keys:
@@ -949,8 +954,9 @@ components:
       in: header
       required: false
       description: |
-        Makes a POST safe to retry: the same key with the same body returns the first response
-        again (same status and body); with a different body, 422. Kept at least 24 hours.
+        Makes a write safe to retry: the same key with the same request (method, path and body)
+        returns the first response again (same status and body, with `Idempotent-Replayed: true`);
+        with any other request, 422. Keys are scoped to the caller's API key and kept at least 24 hours, across restarts.
       schema: {type: string, minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7E]+$"}
     CallID:
       name: call_id
@@ -1049,7 +1055,7 @@ components:
     Unprocessable:
       description: |
         Well-formed but invalid: `errors` lists every bad field. Also an `Idempotency-Key`
-        reused with a different body.
+        reused with a different request (method, path or body).
       headers:
         X-Request-ID: {$ref: "#/components/headers/XRequestID"}
       content:

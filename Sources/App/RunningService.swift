@@ -9,7 +9,7 @@ import Triage
 /// The live process: ledger, service and HTTP server started in that order from a checked
 /// configuration, and stopped in the reverse order. `serve` runs one; tests start one in-process.
 final class RunningService: Sendable {
-    /// `http://HOST:PORT` with the bound port (a free one when the configuration said 0).
+    /// `http://HOST:PORT` (https with TLS) with the bound port (a free one when the configuration said 0).
     let url: String
     let port: Int
     private let service: RCRPService
@@ -26,22 +26,16 @@ final class RunningService: Sendable {
         self.logger = logger
     }
 
-    static func start(_ settings: RouterConfiguration, development: Bool, logger: Logger) async throws(StartupError) -> RunningService {
+    /// `seeds` are the agencies of `agencies_file`, read and checked with the configuration.
+    static func start(_ settings: RouterConfiguration, seeds: [AgencySeed] = [], development: Bool,
+                      logger: Logger) async throws(StartupError) -> RunningService {
         let ruleSet: RuleSet
         do {
             ruleSet = try RuleSetLoader.load(path: settings.rulesPath)
         } catch {
             throw .rules(path: settings.rulesPath, problems: error.description)
         }
-        var seeds: [Agency] = []
-        if let file = settings.agenciesFile {
-            do {
-                seeds = try AgencySeed.load(path: file).map(\.agency)
-            } catch {
-                throw .agencies("agencies_file: \(error)")
-            }
-        }
-        let configuration = serviceConfiguration(settings, seeds: seeds, development: development)
+        let configuration = serviceConfiguration(settings, seeds: seeds.map(\.agency), development: development)
 
         let ledger: FileLedger
         do {
@@ -70,7 +64,8 @@ final class RunningService: Sendable {
         let host = settings.listen.host.contains(":") ? "[\(settings.listen.host)]" : settings.listen.host
         logger.info("rule set loaded", metadata: ["name": "\(ruleSet.name)", "version": "\(ruleSet.version)",
                                                   "revision": "\(ruleSet.revision)", "rules": "\(ruleSet.rules.count)"])
-        return RunningService(url: "http://\(host):\(server.port)", port: server.port, service: service,
+        let scheme = settings.tls == nil ? "http" : "https"
+        return RunningService(url: "\(scheme)://\(host):\(server.port)", port: server.port, service: service,
                               server: server, ledger: ledger, logger: logger)
     }
 

@@ -40,12 +40,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded: LoadedConfiguration
+        let seeds: [AgencySeed]
         do {
             loaded = try ConfigurationLoader.load(
                 path: config ?? Self.defaultConfigPath, required: config != nil,
                 environment: ProcessInfo.processInfo.environment,
                 overrides: CommandLineOverrides(host: host, port: port, dataDirectory: dataDir))
             try ConfigurationLoader.checkFiles(loaded)
+            seeds = try loaded.configuration.agenciesFile.map { file throws(ConfigurationError) in try AgencySeed.load(path: file) } ?? []
         } catch {
             Self.standardError("rcrp-router: \(error)")
             throw ExitCode(78)  // EX_CONFIG
@@ -67,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let signals = SignalStream(signals: [SIGTERM, SIGINT, SIGHUP])
         let running: RunningService
         do {
-            running = try await RunningService.start(settings, development: dev, logger: logger)
+            running = try await RunningService.start(settings, seeds: seeds, development: dev, logger: logger)
         } catch {
             Self.standardError("rcrp-router: \(error)")
             throw ExitCode(1)

@@ -87,15 +87,16 @@ extension RCRPService {
         case unchanged(status: Int, answer: JSONValue)
     }
 
-    /// Runs a write through the committer with `Idempotency-Key` handling: the same key and body
-    /// replay the first answer, the same key with another body is refused (422).
+    /// Runs a write through the committer with `Idempotency-Key` handling: the same key with the
+    /// same request (method, path and body) replays the first answer; the same key with any other
+    /// request is refused (422), so a key reused on another handoff never silently skips a move.
     func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], exclusive: Bool = false,
                decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) async throws(APIError) -> HTTPResponse {
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 || !key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
             throw APIError(400, "Bad Request", detail: "Idempotency-Key must be 1–255 visible ASCII characters.")
         }
-        let bodyHash = SHA256.hex(request.body)
+        let bodyHash = SHA256.hex(Array("\(request.method.rawValue) \(request.path)\n".utf8) + request.body)
         var keys = conflictKeys
         if let key = idempotencyKey { keys.append("idempotency:" + IdempotencyEntry.storageKey(actor: principal.keyID, key: key)) }
         let requestID = request.requestID
@@ -103,8 +104,8 @@ extension RCRPService {
             if let key = idempotencyKey, let entry = state.idempotentAnswer(actor: principal.keyID, key: key, now: now) {
                 guard entry.bodyHash == bodyHash else {
                     return .answer(APIError(422, "Unprocessable Content",
-                                            detail: "This Idempotency-Key was used with a different body.",
-                                            problems: [BodyProblem(field: "Idempotency-Key", problem: "was used with a different body")])
+                                            detail: "This Idempotency-Key was used with a different request (method, path or body).",
+                                            problems: [BodyProblem(field: "Idempotency-Key", problem: "was used with a different request")])
                         .response(requestID: requestID))
                 }
                 var replay = HTTPResponse.json(entry.status, entry.response)

@@ -92,6 +92,21 @@ let builtBinary: String? = {
         await #expect(throws: ExitCode(78)) { try await command.run() }
     }
 
+    @Test func badAgenciesFileMakesServeExitNonZeroBeforeAnythingStarts() async throws {
+        let directory = try TemporaryDirectory()
+        let agencies = directory.path + "/agencies.yaml"
+        try "agencies:\n  - {id: x, name: X, kind: fire_brigade, areas: ['*']}\n".write(toFile: agencies, atomically: true, encoding: .utf8)
+        let file = directory.path + "/rcrp-router.yaml"
+        try """
+            data_dir: \(directory.path)/data
+            rules_path: \(repositoryRoot)/config/rules
+            agencies_file: \(agencies)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let command = try ServeCommand.parse(["--config", file])
+        await #expect(throws: ExitCode(78)) { try await command.run() }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/data/ledger"), "the ledger was opened")
+    }
+
     // MARK: The built binary, as an operator runs it
 
     @Test(.enabled(if: builtBinary != nil)) func builtBinaryPrintsWhereItListensAndStopsCleanlyOnSIGTERM() throws {
@@ -139,5 +154,31 @@ let builtBinary: String? = {
         #expect(process.terminationStatus != 0)
         #expect(text == "rcrp-router: \(file):3: listen.colour: unknown setting\n" || text.hasPrefix("rcrp-router: \(file):3: listen.colour: unknown setting"))
         #expect(text.split(separator: "\n").count == 1)
+    }
+}
+
+@Suite struct TLSServeTests {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
+    func withTLSTheAddressIsHTTPS() async throws {
+        let directory = try TemporaryDirectory()
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                             "-keyout", directory.path + "/key.pem", "-out", directory.path + "/cert.pem"]
+        openssl.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0)
+
+        var settings = RouterConfiguration()
+        settings.listen.port = 0
+        settings.listen.eventLoops = 1
+        settings.dataDirectory = directory.path + "/data"
+        settings.rulesPath = repositoryRoot + "/config/rules"
+        settings.tls = .init(certificateChainFile: directory.path + "/cert.pem", privateKeyFile: directory.path + "/key.pem")
+        let running = try await RunningService.start(settings, development: false,
+                                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(running.url == "https://127.0.0.1:\(running.port)")
+        await running.stop()
     }
 }

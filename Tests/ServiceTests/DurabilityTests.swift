@@ -27,6 +27,18 @@ import Testing
         #expect(try second.records().filter { $0.type == "call.triaged" }.count == 1)
     }
 
+    @Test func anIdempotencyKeyReusedOnAnotherPathIsRefusedNotReplayed() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let headers = [("Idempotency-Key", "reused-key")]
+        let police = try await live.request("POST", "/v1/agencies/demo-police/keys", key: "dev-admin", json: [:], headers: headers)
+        #expect(police.status == 201)
+        let ambulance = try await live.request("POST", "/v1/agencies/demo-ambulance/keys", key: "dev-admin", json: [:], headers: headers)
+        #expect(ambulance.status == 422)
+        #expect(ambulance.header("Idempotent-Replayed") == nil)
+        #expect(try live.records().filter { $0.type == "key.issued" }.count == 1)
+    }
+
     @Test func idempotencyKeysExpireAfterADay() async throws {
         let clock = TestClock()
         let live = try await LiveService(clock: clock)
