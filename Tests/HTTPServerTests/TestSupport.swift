@@ -162,7 +162,24 @@ func run(_ tool: String, _ arguments: [String], input: String? = nil) throws -> 
     try p.run()
     if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
     try? inPipe.fileHandleForWriting.close()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = readToEnd(pipe.fileHandleForReading.fileDescriptor)
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Reads a descriptor to EOF, retrying EINTR: Foundation's readDataToEndOfFile traps on it, and
+/// another test's child exiting (SIGCHLD) can interrupt the read.
+private func readToEnd(_ fd: Int32) -> [UInt8] {
+    var out: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16_384)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            out.append(contentsOf: buffer[0..<count])
+        } else if count < 0, errno == EINTR {
+            continue
+        } else {
+            return out
+        }
+    }
 }
