@@ -20,7 +20,7 @@ extension RCRPService {
              repeatContactFlags(call: call, state: state, now: now))
         }
         // Written straight to bytes, in the same member order as the recorded decision.
-        var out = JSONWriter()
+        var out = JSONWriter(capacity: 8192)
         out.beginObject()
         out.key("incident_ref"); out.string(call.incidentRef)
         out.key("outcome"); out.string(decision.outcome.rawValue)
