@@ -166,6 +166,14 @@ import Testing
 }
 
 @Suite struct DigestTests {
+    @Test func hexOfAByteArrayIsLowerCaseAndAgreesWithAnySequence() {
+        let bytes: [UInt8] = [0x00, 0x0f, 0x10, 0xa5, 0xff]
+        #expect(Hex.encode(bytes) == "000f10a5ff")
+        #expect(Hex.encode([]) == "")
+        #expect(Hex.encode(bytes) == Hex.encode(bytes[...]))
+        #expect(Hex.decode(Hex.encode(bytes)) == bytes)
+    }
+
     @Test func sha256MatchesTheKnownVector() {
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         var hasher = SHA256Hasher()
