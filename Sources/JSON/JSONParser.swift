@@ -173,18 +173,27 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, ASCII or valid UTF-8 checked once by String(validating:).
+        // Fast path: no escapes. Plain ASCII needs no validation; anything else is checked once
+        // by String(validating:).
+        var highBits: UInt8 = 0
         while index < buffer.count {
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
                 guard slice.count <= limits.maxStringBytes else { throw error("string longer than \(limits.maxStringBytes) bytes") }
-                guard let string = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError(offset: start, message: "string is not valid UTF-8")
+                let string: String
+                if highBits & 0x80 == 0 {
+                    string = String(decoding: slice, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: slice, as: UTF8.self) else {
+                        throw JSONParseError(offset: start, message: "string is not valid UTF-8")
+                    }
+                    string = valid
                 }
                 index += 1
                 return string
             }
+            highBits |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in a string must be escaped") }
             index += 1

@@ -77,54 +77,67 @@ enum JSONSerializer {
 
     static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var utf8 = string.utf8
-        let handled: Void? = utf8.withContiguousStorageIfAvailable { buffer in
-            appendEscaped(buffer, into: &out)
-        }
-        if handled == nil {
-            utf8 = string.utf8
-            appendEscaped(Array(utf8), into: &out)
-        }
+        // withUTF8 gives small strings (most member names) a stack buffer instead of an Array.
+        var string = string
+        string.withUTF8 { appendEscaped($0, into: &out) }
         out.append(UInt8(ascii: "\""))
     }
 
-    private static func appendEscaped<Bytes: RandomAccessCollection>(_ bytes: Bytes, into out: inout [UInt8])
-    where Bytes.Element == UInt8, Bytes.Index == Int {
-        var runStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
+    /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, `<`, `>`, `&`,
+    /// and nothing at or above 0x80 (which could start U+2028/U+2029). Exact for "any byte", so a
+    /// word with one of them is never skipped.
+    @inline(__always) static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return word & highs == 0 && !below0x20
+            && !hasZero(word ^ (ones &* 0x22)) && !hasZero(word ^ (ones &* 0x5C)) && !hasZero(word ^ (ones &* 0x3C))
+            && !hasZero(word ^ (ones &* 0x3E)) && !hasZero(word ^ (ones &* 0x26))
+    }
+
+    /// Copies runs of plain bytes whole and writes each escape in place (no temporary arrays).
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            // Eight plain bytes at a time (the usual case: ASCII text with nothing to escape).
+            while count - index >= 8 && isPlain(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+            }
+            guard index < count else { break }
             let byte = bytes[index]
-            var escape: [UInt8]? = nil
             switch byte {
-            case 0x22: escape = [0x5C, 0x22]
-            case 0x5C: escape = [0x5C, 0x5C]
-            case 0x0A: escape = [0x5C, UInt8(ascii: "n")]
-            case 0x0D: escape = [0x5C, UInt8(ascii: "r")]
-            case 0x09: escape = [0x5C, UInt8(ascii: "t")]
-            case 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                escape = [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+                if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                out.append(0x5C)
+                switch byte {
+                case 0x22: out.append(0x22)
+                case 0x5C: out.append(0x5C)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    out.append(UInt8(ascii: "u")); out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
+                    out.append(hexDigits[Int(byte >> 4)]); out.append(hexDigits[Int(byte & 0xF)])
+                }
+                index += 1
+                runStart = index
             case 0xE2:
                 // U+2028 / U+2029 (E2 80 A8 / E2 80 A9) break JavaScript string literals.
-                if index + 2 < bytes.endIndex, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
-                    out.append(contentsOf: bytes[runStart..<index])
-                    out.append(contentsOf: Array("\\u202".utf8))
+                if index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
+                    if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "2"), UInt8(ascii: "0"), UInt8(ascii: "2")])
                     out.append(bytes[index + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
                     index += 3
                     runStart = index
-                    continue
+                } else {
+                    index += 1
                 }
             default:
-                break
-            }
-            if let escape {
-                out.append(contentsOf: bytes[runStart..<index])
-                out.append(contentsOf: escape)
-                index += 1
-                runStart = index
-            } else {
                 index += 1
             }
         }
-        out.append(contentsOf: bytes[runStart..<bytes.endIndex])
+        if count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
     }
 }

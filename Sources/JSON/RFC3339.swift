@@ -18,6 +18,24 @@ public enum RFC3339 {
         }
         var parts = tm()
         gmtime_r(&seconds, &parts)
+        let year = Int(parts.tm_year) + 1900
+        if (0...9999).contains(year) {
+            // The usual case, written straight into bytes: the padded pieces and concatenations
+            // below cost a dozen allocations, on every record and answer.
+            var digits: [UInt8] = []
+            digits.reserveCapacity(24)
+            func put(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 { digits.append(UInt8(ascii: "0") + UInt8(value / divisor % 10)); divisor /= 10 }
+            }
+            put(year, 4); digits.append(UInt8(ascii: "-")); put(Int(parts.tm_mon) + 1, 2); digits.append(UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), 2); digits.append(UInt8(ascii: "T")); put(Int(parts.tm_hour), 2)
+            digits.append(UInt8(ascii: ":")); put(Int(parts.tm_min), 2); digits.append(UInt8(ascii: ":")); put(Int(parts.tm_sec), 2)
+            if millis != 0 { digits.append(UInt8(ascii: ".")); put(millis, 3) }
+            digits.append(UInt8(ascii: "Z"))
+            return String(decoding: digits, as: UTF8.self)
+        }
         var text = pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
         text += "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
         if millis != 0 { text += "." + pad(millis, 3) }

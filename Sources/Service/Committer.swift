@@ -29,7 +29,14 @@ final class Committer: Sendable {
     private let logger: Logger
     private let metrics: ServiceMetrics
     /// Called with each batch's records after they are applied (wakes long polls, snapshots).
-    private let applied = Mutex<(@Sendable ([LedgerRecord]) -> Void)?>(nil)
+    private let applied = Mutex<AppliedHandler?>(nil)
+
+    /// The closure inside a struct: a bare function type stored in a Mutex is reabstracted on
+    /// every `withLock` (inout) access, so each batch wrapped it in two more thunks and the
+    /// call chain grew without bound (deeper stacks and more CPU with every batch).
+    private struct AppliedHandler: Sendable {
+        let body: @Sendable ([LedgerRecord]) -> Void
+    }
 
     init(ledger: any Ledger, state: DurableState, clock: @escaping @Sendable () -> Date, maxBatch: Int,
          logger: Logger, metrics: ServiceMetrics) {
@@ -43,7 +50,7 @@ final class Committer: Sendable {
 
     /// Sets what runs after each batch is applied (the service, once it is fully built).
     func onApplied(_ body: @escaping @Sendable ([LedgerRecord]) -> Void) {
-        applied.withLock { $0 = body }
+        applied.withLock { $0 = AppliedHandler(body: body) }
     }
 
     /// Why writes are refused for good (a ledger or fold failure), or nil while healthy.
@@ -188,7 +195,7 @@ final class Committer: Sendable {
             // The fold refused what the ledger now holds: memory no longer matches disk.
             foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }
         }
-        applied.withLock { $0 }?(records)
+        applied.withLock { $0 }?.body(records)
     }
 }
 

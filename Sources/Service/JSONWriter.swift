@@ -45,10 +45,9 @@ struct JSONWriter {
 
     private mutating func append(string: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Large native strings are contiguous; small ones live inside the String value itself.
-        if string.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
-            for byte in string.utf8 { appendEscaped(byte) }
-        }
+        // withUTF8 gives small strings (kept inside the String value) a stack buffer.
+        var string = string
+        string.withUTF8 { appendEscaped($0) }
         bytes.append(UInt8(ascii: "\""))
     }
 
@@ -66,12 +65,24 @@ struct JSONWriter {
         }
     }
 
+    @inline(__always) private static func isPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return !below0x20 && !hasZero(word ^ (ones &* 0x22)) && !hasZero(word ^ (ones &* 0x5C))
+    }
+
     /// Copies runs of plain bytes whole; escapes quotes, backslashes and control characters.
     private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         var start = 0
         var index = 0
         let count = utf8.count
         while index < count {
+            // Eight plain bytes at a time: exact for "any byte below 0x20, '\"' or '\\'".
+            while count - index >= 8 && Self.isPlain(UnsafeRawPointer(utf8.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+            }
+            guard index < count else { break }
             let byte = utf8[index]
             if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
                 index += 1

@@ -20,7 +20,7 @@ extension RCRPService {
              repeatContactFlags(call: call, state: state, now: now))
         }
         // Written straight to bytes, in the same member order as the recorded decision.
-        var out = JSONWriter()
+        var out = JSONWriter(capacity: 8192)
         out.beginObject()
         out.key("incident_ref"); out.string(call.incidentRef)
         out.key("outcome"); out.string(decision.outcome.rawValue)
@@ -84,14 +84,19 @@ extension RCRPService {
             let flags = repeatContactFlags(call: call, state: state, now: now)
             let births = handoffBirths(kinds: decision.agencyKinds, call: call, callID: callID, decisionID: decisionID,
                                        decision: decision, state: state, now: now)
-            var recorded = decisionFields(decision, flags: flags)
+            // The decision's members are built once and shared by the record and the answer.
+            let fields = decisionFields(decision, flags: flags)
+            let decidedAt = JSONValue.string(RFC3339.format(now))
+            var recorded = fields
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "triage"
             recorded["by"] = "rule_engine"
-            recorded["decided_at"] = .string(RFC3339.format(now))
-            var answer = decisionFields(decision, flags: flags, callID: callID, decisionID: decisionID, incidentRef: call.incidentRef)
+            recorded["decided_at"] = decidedAt
+            var answer: JSONObject = ["call_id": .string(callID), "decision_id": .string(decisionID),
+                                      "incident_ref": .string(call.incidentRef)]
+            for (key, value) in fields { answer[key] = value }
             answer["handoffs"] = .array(births.map(Self.handoffSummary))
-            answer["decided_at"] = .string(RFC3339.format(now))
+            answer["decided_at"] = decidedAt
             let body: JSONObject = ["call_id": .string(callID), "call": call.json, "decision": .object(recorded),
                                     "handoffs": .array(births.map(\.json))]
             return .write(type: "call.triaged", body: body, status: 201, answer: .object(answer))

@@ -114,7 +114,8 @@ private struct CallDecoder {
             fail(path, "must not be empty")
             return nil
         }
-        if text.count > maxLength {
+        // A string has at most as many characters as UTF-8 bytes, so short ones need no count.
+        if text.utf8.count > maxLength && text.count > maxLength {
             fail(path, "must be at most \(maxLength) characters")
             return nil
         }
@@ -190,13 +191,21 @@ private struct CallDecoder {
         return read(&self) ?? `default`
     }
 
+    // The members each object may have, built once rather than per call.
+    static let topKeys = ["incident_ref", "call_type", "received_at", "caller", "subject",
+                          "location", "risk", "partner_steps_taken", "s136", "notes"]
+    static let callerKeys = ["type", "name", "phone", "organisation"]
+    static let subjectKeys = ["name", "age", "reference", "mha_status", "restricted_patient"]
+    static let locationKeys = ["address", "area", "setting", "lat", "lon"]
+    static let riskKeys = ["threat_to_life", "serious_harm", "immediacy", "crime", "violence", "child_at_risk",
+                           "lacks_capacity", "whereabouts_known", "intelligence_of_harm", "medical_need", "care_need"]
+
     mutating func call(_ json: JSONValue) -> Call? {
         guard case .object = json else {
             fail("", "the call must be a JSON object, not \(json.typeName)")
             return nil
         }
-        let top = object(json, "", allowed: ["incident_ref", "call_type", "received_at", "caller", "subject",
-                                              "location", "risk", "partner_steps_taken", "s136", "notes"])!
+        let top = object(json, "", allowed: Self.topKeys)!
         let incidentRef = string(top["incident_ref"], "incident_ref", maxLength: Call.Limits.incidentRef, required: true)
         let callType = enumeration(top["call_type"], CallType.self, "call_type")
         if top["call_type"] == nil || top["call_type"]?.isNull == true { fail("call_type", "is required") }
@@ -204,7 +213,7 @@ private struct CallDecoder {
 
         var callerType: CallerType?
         var caller = Caller(type: .other)
-        if let object = object(top["caller"], "caller", allowed: ["type", "name", "phone", "organisation"]) {
+        if let object = object(top["caller"], "caller", allowed: Self.callerKeys) {
             callerType = enumeration(object["type"], CallerType.self, "caller.type")
             if object["type"] == nil || object["type"]?.isNull == true { fail("caller.type", "is required") }
             caller.name = string(object["name"], "caller.name", maxLength: Call.Limits.name)
@@ -216,7 +225,7 @@ private struct CallDecoder {
         if let callerType { caller.type = callerType }
 
         var subject = Subject()
-        let subjectObject = object(top["subject"], "subject", allowed: ["name", "age", "reference", "mha_status", "restricted_patient"])
+        let subjectObject = object(top["subject"], "subject", allowed: Self.subjectKeys)
         if let object = subjectObject {
             subject.name = string(object["name"], "subject.name", maxLength: Call.Limits.name)
             if let age = object["age"], !age.isNull {
@@ -236,7 +245,7 @@ private struct CallDecoder {
         }
 
         var location = Location(area: "")
-        if let object = object(top["location"], "location", allowed: ["address", "area", "setting", "lat", "lon"]) {
+        if let object = object(top["location"], "location", allowed: Self.locationKeys) {
             location.address = string(object["address"], "location.address", maxLength: Call.Limits.address)
             location.area = string(object["area"], "location.area", maxLength: Call.Limits.area, required: true) ?? ""
             location.setting = enumeration(object["setting"], Setting.self, "location.setting") ?? .unknown
@@ -246,31 +255,29 @@ private struct CallDecoder {
             fail("location.area", "is required")
         }
 
-        let riskKeys = ["threat_to_life", "serious_harm", "immediacy", "crime", "violence", "child_at_risk",
-                        "lacks_capacity", "whereabouts_known", "intelligence_of_harm", "medical_need", "care_need"]
-        let riskObject = object(top["risk"], "risk", allowed: riskKeys)
+        let riskObject = object(top["risk"], "risk", allowed: Self.riskKeys)
         if top["risk"] == nil || top["risk"]?.isNull == true { fail("risk", "is required (an object; flags not given take their defaults)") }
         var risk = Risk()
-        func flag(_ key: String, _ decoder: inout CallDecoder) -> Bool {
-            decoder.defaulted(riskObject?[key], "risk." + key, false) { $0.bool(riskObject?[key], "risk." + key) }
+        func flag(_ key: String, _ path: String, _ decoder: inout CallDecoder) -> Bool {
+            decoder.defaulted(riskObject?[key], path, false) { $0.bool(riskObject?[key], path) }
         }
-        risk.threatToLife = flag("threat_to_life", &self)
-        risk.seriousHarm = flag("serious_harm", &self)
+        risk.threatToLife = flag("threat_to_life", "risk.threat_to_life", &self)
+        risk.seriousHarm = flag("serious_harm", "risk.serious_harm", &self)
         risk.immediacy = defaulted(riskObject?["immediacy"], "risk.immediacy", .none) {
             $0.enumeration(riskObject?["immediacy"], Immediacy.self, "risk.immediacy")
         }
         risk.crime = defaulted(riskObject?["crime"], "risk.crime", .none) {
             $0.enumeration(riskObject?["crime"], Crime.self, "risk.crime")
         }
-        risk.violence = flag("violence", &self)
-        risk.childAtRisk = flag("child_at_risk", &self)
-        risk.lacksCapacity = flag("lacks_capacity", &self)
-        risk.whereaboutsKnown = flag("whereabouts_known", &self)
+        risk.violence = flag("violence", "risk.violence", &self)
+        risk.childAtRisk = flag("child_at_risk", "risk.child_at_risk", &self)
+        risk.lacksCapacity = flag("lacks_capacity", "risk.lacks_capacity", &self)
+        risk.whereaboutsKnown = flag("whereabouts_known", "risk.whereabouts_known", &self)
         risk.intelligenceOfHarm = defaulted(riskObject?["intelligence_of_harm"], "risk.intelligence_of_harm", .unknown) {
             $0.enumeration(riskObject?["intelligence_of_harm"], Intelligence.self, "risk.intelligence_of_harm")
         }
-        risk.medicalNeed = flag("medical_need", &self)
-        risk.careNeed = flag("care_need", &self)
+        risk.medicalNeed = flag("medical_need", "risk.medical_need", &self)
+        risk.careNeed = flag("care_need", "risk.care_need", &self)
 
         var steps: [PartnerStep] = []
         if let value = top["partner_steps_taken"], !value.isNull {

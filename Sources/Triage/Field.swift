@@ -57,6 +57,11 @@ enum Field: Int, CaseIterable, Sendable {
         }
     }
 
+    /// Per field (by raw value), its enumeration's wire names, built once: `kind` builds them anew.
+    private static let enumerationNames: [[String]?] = allCases.map { field in
+        if case .enumeration(let names) = field.kind { names } else { nil }
+    }
+
     static let byPath: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.path, $0) })
 
     /// Every code the field can take, in ascending order.
@@ -120,7 +125,8 @@ enum Field: Int, CaseIterable, Sendable {
 
     /// The value with `code` as a person reads it: a wire name, true/false, an age, a step list.
     func describe(_ code: Int) -> String {
-        switch kind {
+        if let names = Self.enumerationNames[rawValue] { return names[code] }
+        return switch kind {
         case .enumeration(let names): names[code]
         case .flag: code == 1 ? "true" : "false"
         case .age: code < 0 ? "not given" : String(code)

@@ -12,6 +12,8 @@ public struct RuleSet: Sendable {
     public let invariants: [Invariant]
 
     private let program: RuleProgram
+    /// The same conditions, laid out for explaining why a rule did not match.
+    private let failurePlan: FailurePlan
     /// Per call type (by code), the rules that can match a call of that type, in priority order.
     private let candidates: [[Int]]
     /// Per rule, the shared part of its decisions.
@@ -24,6 +26,7 @@ public struct RuleSet: Sendable {
         self.rules = rules
         self.invariants = invariants
         program = RuleProgram(conditions: rules.map(\.when))
+        failurePlan = FailurePlan(conditions: rules.map(\.when))
         candidates = CallType.allCases.map { type in
             rules.indices.filter { rules[$0].when.canHold(callType: type) }
         }
@@ -52,12 +55,24 @@ public struct RuleSet: Sendable {
 
     /// The decision, and for every rule of higher priority the first condition that did not hold.
     public func explain(_ call: Call) -> Explanation {
-        let decision = decide(call)
-        let deciding = decidingRule(call) ?? rules.count
-        let notMatched = rules[..<deciding].map { rule in
-            let failure = rule.when.firstFailure(call) ?? (rule.condition, "", "")
-            return Explanation.NotMatched(ruleID: rule.id, condition: failure.condition,
-                                          field: failure.field, value: failure.value)
+        let deciding = decidingRule(call)
+        let decision = deciding.map { Decision(storage: templates[$0], assumed: call.assumed) } ?? noRuleDecision(call)
+        let count = deciding ?? rules.count
+        var notMatched: [Explanation.NotMatched] = []
+        notMatched.reserveCapacity(count)
+        rules.withUnsafeBufferPointer { rules in
+            for index in 0..<count {
+                let explained: Explanation.NotMatched
+                if let failure = failurePlan.firstFailure(rule: index, call) {
+                    explained = Explanation.NotMatched(
+                        ruleID: rules[index].id, condition: failurePlan.text(failure.node),
+                        field: failure.field?.path ?? "", value: failure.field.map { $0.describe($0.code(in: call)) } ?? "")
+                } else {
+                    explained = Explanation.NotMatched(ruleID: rules[index].id, condition: rules[index].condition,
+                                                       field: "", value: "")
+                }
+                notMatched.append(explained)
+            }
         }
         return Explanation(decision: decision, notMatched: notMatched)
     }

@@ -94,6 +94,24 @@ import Testing
         #expect(text == #""\u003cscript\u003e\u0026\u2028\u2029""#)
     }
 
+    /// The serializer skips plain text eight bytes at a time: a character that must be escaped
+    /// is escaped wherever it falls in a long string, and everything else passes through.
+    @Test func escapesAreFoundAtEveryPositionOfALongString() throws {
+        let cases: [(String, String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("<", #"\u003c"#), (">", #"\u003e"#), ("&", #"\u0026"#),
+            ("\n", #"\n"#), ("\t", #"\t"#), ("\u{1}", #"\u0001"#), ("\u{1F}", #"\u001f"#),
+            ("\u{2028}", #"\u2028"#), ("\u{2029}", #"\u2029"#), ("é", "é"), ("\u{7F}", "\u{7F}"), (" ", " "), ("~", "~"),
+        ]
+        for (character, escaped) in cases {
+            for position in 0..<20 {
+                let prefix = String(repeating: "a", count: position), suffix = String(repeating: "b", count: 20 - position)
+                let value = JSONValue.string(prefix + character + suffix)
+                #expect(value.jsonString == "\"" + prefix + escaped + suffix + "\"", "\(character) at \(position)")
+                #expect(try JSON.parse(value.serialized()) == value)
+            }
+        }
+    }
+
     @Test func wholeDoublesStayDoubles() throws {
         #expect(JSONValue.double(52).jsonString == "52.0")
         #expect(try JSON.parse(JSONValue.double(52).serialized()) == .double(52))
@@ -121,6 +139,12 @@ import Testing
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_795_342_500.25)) == "2026-11-22T10:15:00.250Z")
     }
 
+    @Test func padsEveryPieceToItsWidth() {
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 0.001)) == "1970-01-01T00:00:00.001Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 253_402_300_799.999)) == "9999-12-31T23:59:59.999Z")
+    }
+
     @Test func parsesZuluOffsetsAndFractions() {
         #expect(RFC3339.parse("2026-11-22T10:15:00Z") == Date(timeIntervalSince1970: 1_795_342_500))
         #expect(RFC3339.parse("2026-11-22T11:15:00+01:00") == Date(timeIntervalSince1970: 1_795_342_500))
@@ -142,6 +166,14 @@ import Testing
 }
 
 @Suite struct DigestTests {
+    @Test func hexOfAByteArrayIsLowerCaseAndAgreesWithAnySequence() {
+        let bytes: [UInt8] = [0x00, 0x0f, 0x10, 0xa5, 0xff]
+        #expect(Hex.encode(bytes) == "000f10a5ff")
+        #expect(Hex.encode([]) == "")
+        #expect(Hex.encode(bytes) == Hex.encode(bytes[...]))
+        #expect(Hex.decode(Hex.encode(bytes)) == bytes)
+    }
+
     @Test func sha256MatchesTheKnownVector() {
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         var hasher = SHA256Hasher()

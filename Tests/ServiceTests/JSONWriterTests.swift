@@ -22,4 +22,21 @@ import Testing
         #expect(parsed == expected)
         #expect(out.bytes == expected.serialized())
     }
+
+    /// The writer skips plain text eight bytes at a time: a character that must be escaped is
+    /// escaped wherever it falls in a long string, and multi-byte text passes through.
+    @Test func escapesAreFoundAtEveryPositionOfALongString() throws {
+        let cases: [(String, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\t", #"\t"#),
+                                         ("\u{1}", #"\u0001"#), ("\u{1F}", #"\u001f"#), ("é", "é"), ("🚑", "🚑"),
+                                         ("<", "<"), (" ", " "), ("\u{7F}", "\u{7F}")]
+        for (character, escaped) in cases {
+            for position in 0..<20 {
+                let prefix = String(repeating: "a", count: position), suffix = String(repeating: "b", count: 20 - position)
+                var out = JSONWriter()
+                out.string(prefix + character + suffix)
+                #expect(String(decoding: out.bytes, as: UTF8.self) == "\"" + prefix + escaped + suffix + "\"", "\(character) at \(position)")
+                #expect(try JSON.parse(out.bytes) == .string(prefix + character + suffix))
+            }
+        }
+    }
 }

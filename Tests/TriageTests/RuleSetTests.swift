@@ -113,6 +113,25 @@ import Testing
         }
     }
 
+    /// The flat explanation agrees with the reference `Condition.firstFailure` on many seeded
+    /// random calls: same rules, same failing parts, fields and values.
+    @Test func theExplanationAgreesWithTheReferenceFirstFailure() {
+        var generator = SeededGenerator(seed: 0xe4a1)
+        for _ in 0..<2_000 {
+            let call = randomCall(&generator)
+            let explanation = england.explain(call)
+            let deciding = england.rules.firstIndex { $0.when.holds(call) } ?? england.rules.count
+            #expect(explanation.decision == england.decide(call))
+            #expect(explanation.notMatched.count == deciding)
+            for (rule, item) in zip(england.rules, explanation.notMatched) {
+                let reference = rule.when.firstFailure(call) ?? (rule.condition, "", "")
+                #expect(item.ruleID == rule.id)
+                #expect(item.condition == reference.condition && item.field == reference.field
+                        && item.value == reference.value, "\(rule.id) \(call)")
+            }
+        }
+    }
+
     func randomCall(_ g: inout SeededGenerator) -> Call {
         var call = call(CallType.allCases.randomElement(using: &g)!, CallerType.allCases.randomElement(using: &g)!)
         call.subject.mhaStatus = MHAStatus.allCases.randomElement(using: &g)!
