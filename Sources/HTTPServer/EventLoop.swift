@@ -82,12 +82,13 @@ final class EventLoop: @unchecked Sendable {
 
     /// Hands a finished async response to the loop; dropped if the loop has already stopped.
     func post(_ completion: Completion) {
-        let wake = inbox.withLock { box -> Bool in
-            guard !box.closed else { return false }
+        // Signal inside the lock: the loop closes wakeFD under it, so the descriptor cannot have
+        // been closed and reused by another file when we write to it.
+        inbox.withLock { box in
+            guard !box.closed else { return }
             box.completions.append(completion)
-            return box.completions.count == 1
+            if box.completions.count == 1 { signal() }
         }
-        if wake { signal() }
     }
 
     /// Asks the loop to drain: stop accepting, finish in-flight work, close by `deadline`.
@@ -347,8 +348,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// After our final response: read and drop whatever the client still sends, until its FIN.
+    /// Bounded per call, so a client sending at line rate cannot hold the loop thread; the level-
+    /// triggered loop calls again, and the linger deadline still closes the connection.
     private func discardInput(_ c: Connection, until deadline: UInt64) {
-        while true {
+        for _ in 0..<16 {
             let n = recv(c.fd, readBuffer.baseAddress!, Self.readBufferSize, 0)
             if n > 0 { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < deadline { return }
@@ -356,6 +359,7 @@ final class EventLoop: @unchecked Sendable {
             closeConnection(c)
             return
         }
+        if now >= deadline { closeConnection(c) }
     }
 
     private func wantsRead(_ c: Connection) -> Bool {

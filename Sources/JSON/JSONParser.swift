@@ -105,6 +105,7 @@ struct JSONParser {
         try enter()
         index += 1
         var object = JSONObject()
+        var seenKeys: Set<String>? = nil
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
             index += 1
@@ -118,7 +119,10 @@ struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
-            guard object[key] == nil else {
+            // A linear look-up keeps small objects fast; past 16 members a set keeps a hostile
+            // object of 80,000 members from costing quadratic time.
+            let duplicate = seenKeys.map { $0.contains(key) } ?? (object[key] != nil)
+            guard !duplicate else {
                 throw JSONParseError(offset: keyOffset, message: "duplicate member name \"\(key)\"")
             }
             skipWhitespace()
@@ -127,6 +131,11 @@ struct JSONParser {
             skipWhitespace()
             let value = try parseValue()
             object.appendUnique(key, value)
+            if seenKeys != nil {
+                seenKeys!.insert(key)
+            } else if object.count > 16 {
+                seenKeys = Set(object.keys)
+            }
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in an object") }
             if buffer[index] == UInt8(ascii: ",") {

@@ -34,6 +34,17 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSON.parse(text) }
     }
 
+    @Test func duplicatesAreFoundInLargeObjectsToo() throws {
+        let members = (0..<40).map { "\"k\($0)\":\($0)" }
+        let unique = try JSON.parse("{" + members.joined(separator: ",") + "}")
+        #expect(unique.objectValue?.count == 40)
+        #expect(unique["k39"] == .int(39))
+        let repeated = members + ["\"k3\":0"]
+        #expect(throws: JSONParseError.self) { try JSON.parse("{" + repeated.joined(separator: ",") + "}") }
+        let repeatedEarly = Array(members.prefix(20)) + ["\"k19\":0"]
+        #expect(throws: JSONParseError.self) { try JSON.parse("{" + repeatedEarly.joined(separator: ",") + "}") }
+    }
+
     @Test func invalidUTF8IsRefused() {
         #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0xC3, 0x28, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
