@@ -430,7 +430,15 @@ final class EventLoop: @unchecked Sendable {
         }
 
         var body = rawBody
-        if let coding = headers["Content-Encoding"]?.trimmingSpaces.lowercased(), coding != "identity" {
+        // Every Content-Encoding field counts: "identity" then "gzip" on two lines is still gzip.
+        let codings = headers.values("Content-Encoding")
+            .flatMap { $0.split(separator: ",") }
+            .map { String($0).trimmingSpaces.lowercased() }
+            .filter { $0 != "identity" }
+        if codings.count > 1 {
+            return reply(415, "Only one Content-Encoding (gzip) is supported; got \(codings.joined(separator: ", ")).")
+        }
+        if let coding = codings.first {
             guard coding == "gzip" || coding == "x-gzip" else {
                 return reply(415, "Content-Encoding '\(coding)' is not supported; send gzip or identity.")
             }

@@ -156,6 +156,20 @@ import Testing
         }
     }
 
+    @Test func everyContentEncodingFieldCounts() async throws {
+        try await withServer(demoRouter()) { server in
+            let plain = Array(String(repeating: "call ", count: 300).utf8)
+            let gz = Gzip.compress(plain)!
+            let c = try RawClient(port: server.port)
+            c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: identity\r\nContent-Encoding: gzip\r\nContent-Length: \(gz.count)\r\n\r\n")
+            c.send(gz)
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.body == plain)
+            let twice = try exchange(server.port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip, gzip\r\nContent-Length: 2\r\n\r\nhi")
+            #expect(twice.status == 415)
+        }
+    }
+
     @Test func corruptGzipBodyIsABadRequest() async throws {
         try await withServer(demoRouter()) { server in
             let r = try exchange(server.port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope")
