@@ -6,8 +6,9 @@ final class Connection {
         var head: [UInt8]?
         var body: [UInt8] = []
         var closeAfter: Bool
-        /// A deferred handler's pending answer: told if the connection closes first.
-        var responder: Responder?
+        /// A deferred handler's pending answer: told if the connection closes first. Weak, so
+        /// that a responder its handler dropped unanswered is freed and answers 500 itself.
+        weak var responder: Responder?
     }
 
     enum TLSWait { case none, read, write }

@@ -29,6 +29,20 @@ public final class Responder: Sendable {
         target = .direct(direct)
     }
 
+    /// Dropped without an answer (a handler bug): answer 500 rather than leave the request, and
+    /// every pipelined one behind it, waiting until the client gives up.
+    deinit {
+        guard take() else { return }
+        let problem = HTTPResponse.serverProblem(500, detail: "The request was dropped without an answer.", requestID: requestID)
+        switch target {
+        case .loop(let loop, var completion):
+            completion.response = problem
+            loop.post(completion)
+        case .direct(let deliver):
+            deliver(problem)
+        }
+    }
+
     /// The request id the answer will carry (for problem bodies).
     public var requestID: String {
         switch target {

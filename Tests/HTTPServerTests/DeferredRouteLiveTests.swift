@@ -22,6 +22,7 @@ final class Parking: Sendable {
         router.onDeferred(.GET, "/later") { [self] request, responder in
             if request.query("fail") != nil { throw HTTPError(418, detail: "thrown inline") }
             if request.query("at-once") != nil { return .text(200, "at once") }
+            if request.query("drop") != nil { return nil }
             responder.onCancel { [self] in cancelled.signal() }
             responders.withLock { $0.append(responder) }
             parked.signal()
@@ -33,6 +34,18 @@ final class Parking: Sendable {
 }
 
 @Suite struct DeferredRouteLiveTests {
+    @Test func aResponderDroppedWithoutAnAnswerAnswers500() async throws {
+        let parking = Parking()
+        try await withServer(parking.router()) { server in
+            let c = try RawClient(port: server.port)
+            c.send("GET /later?drop HTTP/1.1\r\nHost: x\r\n\r\nGET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = try c.readResponse()
+            let second = try c.readResponse()
+            #expect(first.status == 500)
+            #expect(second.status == 200 && second.text == "now")
+        }
+    }
+
     @Test func deferredAnswerFromAnotherThreadKeepsPipelineOrder() async throws {
         let parking = Parking()
         try await withServer(parking.router()) { server in
