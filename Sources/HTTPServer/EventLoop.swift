@@ -264,6 +264,15 @@ final class EventLoop: @unchecked Sendable {
             continueHandshake(c, tls)
             return
         }
+        if flags & UInt32(RCRP_EPOLLOUT) != 0, c.tlsWait == .write, c.output.isEmpty {
+            // SSL_read wanted to write (a TLS 1.3 key update, say) and nothing of ours is queued:
+            // retry the read now, or level-triggered EPOLLOUT would spin the loop forever.
+            c.tlsWait = .none
+            readable(c)
+            if connections[Int(c.fd)] !== c { return }
+            updateInterest(c)
+            return
+        }
         if flags & UInt32(RCRP_EPOLLOUT) != 0 || c.tlsWait != .none {
             flush(c)
             if connections[Int(c.fd)] !== c { return }
