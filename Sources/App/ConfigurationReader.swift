@@ -78,9 +78,11 @@ struct ConfigurationReader {
         }
     }
 
+    /// A required-if-present string: `data_dir:` or `data_dir: ~` is a mistake to report, not a
+    /// silent return to the default (which could put the ledger outside the volume).
     mutating func string(_ key: String, default fallback: String) throws(ConfigurationError) -> String {
-        guard let (text, _, source) = try scalar(key) else { return fallback }
-        guard !text.isEmpty else { throw error(source, key, "must not be empty") }
+        guard let (text, plain, source) = try scalar(key, allowNull: true) else { return fallback }
+        guard !text.isEmpty, !(plain && (text == "null" || text == "~")) else { throw error(source, key, "must not be empty") }
         return text
     }
 

@@ -124,6 +124,11 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
         #expect(error?.problem.contains("line") == true)
     }
 
+    @Test(arguments: ["data_dir:\n", "data_dir: ~\n", "data_dir: null\n", "rules_path: \"\"\n"])
+    func anEmptyPathIsRejectedNotDefaulted(_ yaml: String) {
+        #expect(parseError(yaml)?.problem == "must not be empty")
+    }
+
     @Test func unknownChoiceListsTheAllowedOnes() {
         #expect(parseError("log: {level: loud}")?.problem == #"expected one of trace, debug, info, notice, warning, error, critical, got "loud""#)
     }
