@@ -19,6 +19,8 @@ public struct ChangeFeed: Sendable, Hashable {
     }
 
     /// Ids whose latest change is after `after`, oldest first, with that change's sequence number.
+    /// A page never ends inside one record's changes (it may exceed `limit` to finish them): the
+    /// next cursor is a sequence number, so a split record would lose the rest of its ids.
     public func changes(after: UInt64, limit: Int, where include: (String) -> Bool = { _ in true }) -> [(seq: UInt64, id: String)] {
         var low = 0, high = entries.count
         while low < high {
@@ -27,8 +29,9 @@ public struct ChangeFeed: Sendable, Hashable {
         }
         var result: [(seq: UInt64, id: String)] = []
         var index = low
-        while index < entries.count && result.count < limit {
+        while index < entries.count {
             let entry = entries[index]
+            if result.count >= limit, entry.seq != result.last?.seq { break }
             if latest[entry.id] == entry.seq && include(entry.id) { result.append(entry) }
             index += 1
         }

@@ -180,7 +180,7 @@ extension RCRPService {
     /// The handoff if it exists (404) and this key may see it (403 for another agency's).
     static func handoff(_ id: String, for principal: Principal, in state: ServiceState) throws(APIError) -> Handoff {
         guard let handoff = state.handoffs[id] else { throw APIError.notFound("No handoff \(id).") }
-        if principal.role == .agency && principal.agencyID != handoff.agencyID {
+        if principal.role == .agency, principal.agencyID == nil || principal.agencyID != handoff.agencyID {
             throw APIError.forbidden("Handoff \(id) belongs to another agency.")
         }
         return handoff

@@ -15,7 +15,8 @@ extension RCRPService {
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
         let records: [LedgerRecord]
         do {
-            records = try ledger.records(from: after + 1, limit: limit)
+            // A cursor at the very end of the sequence space has nothing after it (and + 1 would trap).
+            records = after == .max ? [] : try ledger.records(from: after + 1, limit: limit)
         } catch {
             throw APIError.unavailable("The ledger cannot be read: \(error)")
         }

@@ -55,6 +55,17 @@ import Triage
         #expect(state.handoffs["h_1"]?.status == .acknowledged)
     }
 
+    @Test func aPageNeverEndsInsideOneRecordsChanges() {
+        var feed = ChangeFeed()
+        feed.record("h_a", seq: 5)
+        for index in 0..<5 { feed.record("h_\(index)", seq: 7) }
+        feed.record("h_z", seq: 9)
+        let first = feed.changes(after: 0, limit: 2)
+        #expect(first.map(\.id) == ["h_a", "h_0", "h_1", "h_2", "h_3", "h_4"])
+        let rest = feed.changes(after: first.last!.seq, limit: 2)
+        #expect(rest.map(\.id) == ["h_z"])
+    }
+
     @Test func deadlinesAreFoundFromStateSoTheySurviveARestart() throws {
         let state = try folded()
         #expect(state.nextDeadline == clock.now.addingTimeInterval(600))

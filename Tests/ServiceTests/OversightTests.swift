@@ -41,6 +41,8 @@ import Testing
         let next = try await live.request("GET", "/v1/audit?after=\(cursor)", key: "dev-auditor")
         // Reading the call's record was itself logged (s62): it is the only thing after the cursor.
         #expect(next.json["records"]?.arrayValue?.map { $0["type"]?.stringValue } == ["data.read"])
+        let end = try await live.request("GET", "/v1/audit?after=18446744073709551615", key: "dev-auditor")
+        #expect(end.status == 200 && end.json["records"]?.arrayValue?.isEmpty == true)
         let verify = try await live.request("GET", "/v1/audit/verify", key: "dev-auditor")
         #expect(verify.json["ok"]?.boolValue == true)
         #expect(verify.json["head_hash"]?.stringValue?.count == 64)
