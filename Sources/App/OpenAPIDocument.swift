@@ -1281,7 +1281,7 @@ components:
         reviewer: {$ref: "#/components/schemas/Actor"}
         agency_kinds:
           type: array
-          description: The kinds of agency to hand the call to; by default those of the last decision.
+          description: The kinds of agency to hand the call to; by default those of the last decision (none for `advice_only`).
           uniqueItems: true
           items: {$ref: "#/components/schemas/AgencyKind"}
 

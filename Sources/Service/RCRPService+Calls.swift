@@ -219,9 +219,11 @@ extension RCRPService {
             let previous = entry.decision
             let previousKinds = previous["agency_kinds"]?.arrayValue?.compactMap { $0.stringValue.flatMap(AgencyKind.init(rawValue:)) } ?? []
             let kinds: [AgencyKind]
+            // Police attending does not end health's part (API.md: police_attend may carry
+            // handoffs too), so only advice_only drops the previous agencies unless told otherwise.
             switch outcome {
-            case .handoff, .jointResponse: kinds = requestedKinds ?? previousKinds
-            default: kinds = requestedKinds ?? []
+            case .handoff, .jointResponse, .policeAttend: kinds = requestedKinds ?? previousKinds
+            case .adviceOnly: kinds = requestedKinds ?? []
             }
             if (outcome == .handoff || outcome == .jointResponse) && kinds.isEmpty {
                 throw APIError.invalid([BodyProblem(field: "agency_kinds", problem: "must name at least one agency kind for \(outcome.rawValue)")])

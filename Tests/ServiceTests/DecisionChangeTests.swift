@@ -42,10 +42,15 @@ import Testing
         #expect(overridden.status == 200)
         #expect(overridden.json["outcome"]?.stringValue == "police_attend")
         #expect(overridden.json["override"]?["reviewer"]?.stringValue == "Insp. Shah")
-        #expect(overridden.json["cancelled_handoffs"] == [.string(handoffID)])
+        // Police attending does not end social care's part unless the supervisor says so.
+        #expect(overridden.json["cancelled_handoffs"]?.arrayValue?.isEmpty ?? true)
         let record = try #require(try live.records().last { $0.type == "call.overridden" })
         #expect(record.actor == "dev-supervisor")
         #expect(record.body["decision"]?["override"]?["reason"]?.stringValue == "Known weapons marker")
+        let policeOnly = try await live.request("POST", "/v1/calls/\(callID)/override", key: "dev-supervisor",
+                                                json: ["outcome": "police_attend", "reason": "Police only", "reviewer": "Insp. Shah", "agency_kinds": []])
+        #expect(policeOnly.status == 200)
+        #expect(policeOnly.json["cancelled_handoffs"] == [.string(handoffID)])
         let missingReason = try await live.request("POST", "/v1/calls/\(callID)/override", key: "dev-supervisor",
                                                    json: ["outcome": "handoff", "reviewer": "x", "agency_kinds": ["nobody"]])
         #expect(missingReason.status == 422)
