@@ -53,6 +53,29 @@ enum SegmentScanner {
             return true
         }
 
+        // A bad length can come from a torn write (nothing after it) or from bit rot mid-log
+        // (whole records after it). Only the first may be cut, so look for any later frame whose
+        // length is plausible and whose CRC verifies. Frames are found by the `{"seq":` that
+        // opens every payload, so the CRC is computed only at candidate offsets.
+        func laterFrameVerifies(after offset: Int) -> Int? {
+            let prefix = RecordLayout.seqPrefix
+            var start = offset + RecordFrame.headerSize
+            while start + RecordFrame.headerSize + prefix.count <= bytes.count {
+                let payloadStart = start + RecordFrame.headerSize
+                if bytes[payloadStart] == prefix[0],
+                   prefix.indices.allSatisfy({ bytes[payloadStart + $0] == prefix[$0] }) {
+                    let length = Int(RecordFrame.readUInt32(bytes, at: start))
+                    if length > 0, length <= RecordFrame.maxPayloadBytes, payloadStart + length <= bytes.count,
+                       CRC32.checksum(UnsafeBufferPointer(rebasing: bytes[payloadStart ..< payloadStart + length]))
+                        == RecordFrame.readUInt32(bytes, at: start + 4) {
+                        return start
+                    }
+                }
+                start += 1
+            }
+            return nil
+        }
+
         // Header.
         guard segment.firstSeq == expectedSeq else {
             throw corrupt(0, "segment starts at seq \(segment.firstSeq), expected \(expectedSeq) (gap or overlap between segments)")
@@ -83,14 +106,27 @@ enum SegmentScanner {
             let payloadStart = offset + RecordFrame.headerSize
             let frameEnd = payloadStart + length
             if length == 0 || length > RecordFrame.maxPayloadBytes {
-                if isLast && (frameEnd > bytes.count || zeroFrom(offset)) {
-                    scan.torn = (offset, "frame length \(length) runs past the end or the tail is zeros")
+                if isLast && zeroFrom(offset) {
+                    scan.torn = (offset, "the tail is zeros")
+                    return scan
+                }
+                if isLast && frameEnd > bytes.count {
+                    if let later = laterFrameVerifies(after: offset) {
+                        throw corrupt(offset, "impossible frame length \(length), but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+                    }
+                    scan.torn = (offset, "frame length \(length) runs past the end")
                     return scan
                 }
                 throw corrupt(offset, "impossible frame length \(length)")
             }
             if frameEnd > bytes.count {
-                if isLast { scan.torn = (offset, "record cut short: \(length) bytes framed, \(remaining - RecordFrame.headerSize) present"); return scan }
+                if isLast {
+                    if let later = laterFrameVerifies(after: offset) {
+                        throw corrupt(offset, "frame length \(length) runs past the end, but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+                    }
+                    scan.torn = (offset, "record cut short: \(length) bytes framed, \(remaining - RecordFrame.headerSize) present")
+                    return scan
+                }
                 throw corrupt(offset, "record runs past the end of a segment that is not the last")
             }
             let payload = UnsafeBufferPointer(rebasing: bytes[payloadStart ..< frameEnd])

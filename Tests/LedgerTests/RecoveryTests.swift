@@ -95,6 +95,54 @@ import Testing
         #expect(lines.joined().contains("segment \(segmentName) at offset \(second.offset)"))
     }
 
+    /// A flipped high bit in a mid-log length field makes the frame look like it runs past the
+    /// end of the file; the whole third record after it proves it is damage, not a torn tail.
+    /// (byte 3, 0x80): length over the maximum; (byte 2, 0x01): plausible length, past the end.
+    @Test(arguments: [(3, UInt8(0x80)), (2, UInt8(0x01))])
+    func flippedLengthBitOfTheSecondRecordIsRefusedNotCutAsTorn(lengthByte: Int, bit: UInt8) async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, _) = try await threeRecords(in: dir)
+        let frames = LedgerFixture.frames(bytes)
+        let second = frames[1]
+        var damaged = bytes
+        damaged[second.offset + lengthByte] ^= bit
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+
+        let error = #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+        guard case .corrupt(let segment, let offset, let reason)? = error else {
+            Issue.record("expected .corrupt, got \(String(describing: error))"); return
+        }
+        #expect(segment == segmentName && offset == second.offset)
+        #expect(reason.contains("a whole record follows at offset \(frames[2].offset)"))
+        #expect(try tornCopies(dir).isEmpty, "damage mid-log is never cut off")
+        #expect(try LedgerFixture.read(path) == damaged)
+
+        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: second.offset, reason: reason)) {
+            try LedgerVerifier.verify(directory: dir.ledger)
+        }
+        var lines: [String] = []
+        #expect(!LedgerVerifier.run(directory: dir.ledger) { lines.append($0) })
+        #expect(lines.joined().contains("segment \(segmentName) at offset \(second.offset)"))
+        #expect(!lines.joined().contains("note: torn tail"))
+    }
+
+    /// The same flipped bit in the LAST record's length has nothing whole after it: a torn tail.
+    @Test func flippedLengthBitOfTheLastRecordIsStillCutAsTorn() async throws {
+        let dir = TemporaryDirectory()
+        let (bytes, records) = try await threeRecords(in: dir)
+        let last = LedgerFixture.frames(bytes)[2]
+        var damaged = bytes
+        damaged[last.offset + 3] ^= 0x80
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+        #expect(try LedgerVerifier.verify(directory: dir.ledger).tornTail?.offset == last.offset)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        #expect(ledger.head.seq == 2 && ledger.head.hash == records[1].hash)
+        #expect(try LedgerFixture.read(path).count == last.offset)
+    }
+
     @Test func damageInAnEarlierSegmentIsNeverTreatedAsTorn() async throws {
         let dir = TemporaryDirectory()
         let options = LedgerFixture.options(segmentBytes: 1024)
