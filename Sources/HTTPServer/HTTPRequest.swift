@@ -22,18 +22,11 @@ public struct HTTPRequest: Sendable {
     /// percent-escape in the target is kept as sent.
     public init(method: HTTPMethod, target: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],
                 requestID: String = "local", remoteAddress: String = "", isSecure: Bool = false) {
-        self.method = method
-        self.target = target
         let parts = RequestTarget(target)
-        self.path = parts.flatMap { PercentDecoding.decode(Substring($0.rawPath)) } ?? target
-        self.queryItems = parts.flatMap { PercentDecoding.queryItems($0.rawQuery) } ?? []
-        self.parameters = [:]
-        self.route = nil
-        self.headers = headers
-        self.body = body
-        self.requestID = requestID
-        self.remoteAddress = remoteAddress
-        self.isSecure = isSecure
+        self.init(method: method, target: target,
+                  path: parts.flatMap { PercentDecoding.decode(Substring($0.rawPath)) } ?? target,
+                  queryItems: parts.flatMap { PercentDecoding.queryItems($0.rawQuery) } ?? [],
+                  headers: headers, body: body, requestID: requestID, remoteAddress: remoteAddress, isSecure: isSecure)
     }
 
     init(method: HTTPMethod, target: String, path: String, queryItems: [(name: String, value: String)],

@@ -15,36 +15,12 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: Array(text.utf8))
     }
 
-    /// An RFC 9457 problem document built without the JSON module, for the server's own errors.
+    /// The server's own RFC 9457 problem document: the standard reason phrase as its title.
     static func serverProblem(_ status: Int, title: String? = nil, detail: String?, requestID: String,
                               headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
-        var json = "{\"type\":\"about:blank\",\"title\":"
-        json += quoted(title ?? reasonPhrase(status))
-        json += ",\"status\":\(status)"
-        if let detail { json += ",\"detail\":" + quoted(detail) }
-        json += ",\"request_id\":" + quoted(requestID) + "}"
-        var h = headers
-        h.set("Content-Type", "application/problem+json")
-        return HTTPResponse(status: status, headers: h, body: Array(json.utf8))
-    }
-
-    /// A JSON string literal with the escapes RFC 8259 requires.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+        var response = problem(status, title: title ?? reasonPhrase(status), detail: detail, requestID: requestID)
+        for (name, value) in headers { response.headers.set(name, value) }
+        return response
     }
 
     static func reasonPhrase(_ status: Int) -> String {
