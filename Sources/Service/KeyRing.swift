@@ -33,7 +33,7 @@ struct KeyRing: Sendable {
     func principal(forKey key: String, state: DurableState) -> Principal? {
         let hash = SHA256.hash(Array(key.utf8))
         let hex = Hex.encode(hash)
-        if let entry = configured[hex], Self.digestsEqual(entry.hash, hash) {
+        if let entry = configured[hex], constantTimeEqual(entry.hash, hash) {
             return Principal(keyID: entry.key.id, role: entry.key.role, agencyID: entry.key.agencyID)
         }
         return state.read { issuedPrincipal(hash: hash, hex: hex, state: $0) }
@@ -41,17 +41,7 @@ struct KeyRing: Sendable {
 
     private func issuedPrincipal(hash: [UInt8], hex: String, state: borrowing ServiceState) -> Principal? {
         guard let id = state.keyIDsByHash[hex], let issued = state.issuedKeys[id], !issued.revoked,
-              Self.digestsEqual(Hex.decode(issued.sha256) ?? [], hash) else { return nil }
+              constantTimeEqual(Hex.decode(issued.sha256) ?? [], hash) else { return nil }
         return Principal(keyID: issued.id, role: .agency, agencyID: issued.agencyID)
-    }
-
-    /// Constant-time equality of two digests, as `Digests.constantTimeEqual` does it, but
-    /// specialised for byte arrays: the generic version, called across the module boundary,
-    /// took 7% of a POST /v1/triage on its own.
-    static func digestsEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
