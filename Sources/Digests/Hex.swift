@@ -2,19 +2,11 @@ import COpenSSL
 
 /// Lower-case hexadecimal encoding and decoding of bytes.
 public enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        encode(Array(bytes))
     }
 
-    /// The same for a byte array (every digest): the generic version is not specialised across
+    /// The one encoder, over a byte array (every digest): a generic loop is not specialised across
     /// modules, so each byte cost protocol calls (3% of a POST /v1/triage, via the key lookup).
     public static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count * 2) { out in
