@@ -20,11 +20,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Reading gives the member's value; setting replaces it in place or appends it; setting nil removes it.
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let index = keys.firstIndex(of: key) else { return nil }
+            guard let index = index(of: key) else { return nil }
             return values[index]
         }
         set {
-            if let index = keys.firstIndex(of: key) {
+            if let index = index(of: key) {
                 if let newValue {
                     values[index] = newValue
                 } else {
@@ -36,6 +36,16 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
                 values.append(newValue)
             }
         }
+    }
+
+    /// Where `key` is. Comparing UTF-8 lengths first (a field of the string itself) skips the
+    /// full string comparison for most other members: look-ups and literals are on every hot path.
+    @inline(__always) private func index(of key: String) -> Int? {
+        let length = key.utf8.count
+        for index in keys.indices where keys[index].utf8.count == length && keys[index] == key {
+            return index
+        }
+        return nil
     }
 
     /// Appends a member known not to be present yet (the parser checks before calling).

@@ -48,16 +48,19 @@ enum JSONSerializer {
         }
     }
 
-    private static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
+    static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
         if number < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        out.append(contentsOf: digits.reversed())
+        // At most 20 digits, written backwards into a stack buffer: no array per number.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 
     private static func writeDouble(_ number: Double, into out: inout [UInt8]) {
@@ -139,5 +142,18 @@ enum JSONSerializer {
             }
         }
         if count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
+    }
+}
+
+extension JSON {
+    /// Appends `string` as a JSON string literal, escaped exactly as `JSONValue.serialized()`
+    /// escapes it, for writers that build JSON bytes without a `JSONValue` tree.
+    public static func appendString(_ string: String, to out: inout [UInt8]) {
+        JSONSerializer.writeString(string, into: &out)
+    }
+
+    /// Appends an integer as `JSONValue.serialized()` writes it.
+    public static func appendInteger(_ number: Int64, to out: inout [UInt8]) {
+        JSONSerializer.writeInteger(number, into: &out)
     }
 }

@@ -10,6 +10,46 @@ import Foundation
 public enum RFC3339 {
     public static func format(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
+        guard interval.isFinite, abs(interval) < 1e15 else { return formatWithLibc(date) }
+        var seconds = Int(interval.rounded(.down))
+        var millis = Int(((interval - Double(seconds)) * 1000).rounded())
+        if millis == 1000 {
+            seconds += 1
+            millis = 0
+        }
+        // Civil time by arithmetic: gmtime_r takes glibc's time-zone lock, which every thread
+        // formatting a record or an answer contended for.
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = civilFromDays(days)
+        guard (0...9999).contains(year) else { return formatWithLibc(date) }
+        let hour = secondOfDay / 3600, minute = secondOfDay / 60 % 60, second = secondOfDay % 60
+        // Written straight into the string's storage: one allocation per timestamp.
+        return String(unsafeUninitializedCapacity: millis == 0 ? 20 : 24) { out in
+            var at = 0
+            func put(_ value: Int, _ width: Int) {
+                var rest = value
+                for position in stride(from: at + width - 1, through: at, by: -1) {
+                    out[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                at += width
+            }
+            func put(_ byte: Unicode.Scalar) {
+                out[at] = UInt8(ascii: byte)
+                at += 1
+            }
+            put(year, 4); put("-"); put(month, 2); put("-"); put(day, 2); put("T")
+            put(hour, 2); put(":"); put(minute, 2); put(":"); put(second, 2)
+            if millis != 0 { put("."); put(millis, 3) }
+            put("Z")
+            return at
+        }
+    }
+
+    /// Years outside 0…9999 (never written by the service; kept as before for any caller).
+    private static func formatWithLibc(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))
         var millis = Int(((interval - Double(seconds)) * 1000).rounded())
         if millis == 1000 {
@@ -18,32 +58,33 @@ public enum RFC3339 {
         }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let year = Int(parts.tm_year) + 1900
-        if (0...9999).contains(year) {
-            // The usual case, written straight into bytes: the padded pieces and concatenations
-            // below cost a dozen allocations, on every record and answer.
-            var digits: [UInt8] = []
-            digits.reserveCapacity(24)
-            func put(_ value: Int, _ width: Int) {
-                var divisor = 1
-                for _ in 1..<width { divisor *= 10 }
-                while divisor > 0 { digits.append(UInt8(ascii: "0") + UInt8(value / divisor % 10)); divisor /= 10 }
-            }
-            put(year, 4); digits.append(UInt8(ascii: "-")); put(Int(parts.tm_mon) + 1, 2); digits.append(UInt8(ascii: "-"))
-            put(Int(parts.tm_mday), 2); digits.append(UInt8(ascii: "T")); put(Int(parts.tm_hour), 2)
-            digits.append(UInt8(ascii: ":")); put(Int(parts.tm_min), 2); digits.append(UInt8(ascii: ":")); put(Int(parts.tm_sec), 2)
-            if millis != 0 { digits.append(UInt8(ascii: ".")); put(millis, 3) }
-            digits.append(UInt8(ascii: "Z"))
-            return String(decoding: digits, as: UTF8.self)
-        }
         var text = pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
         text += "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2)
         if millis != 0 { text += "." + pad(millis, 3) }
         return text + "Z"
     }
 
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm,
+    /// the inverse of `daysFromCivil`).
+    private static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     public static func parse(_ text: String) -> Date? {
-        let b = Array(text.utf8)
+        var text = text
+        // The string's own UTF-8 storage, not a copy: the fold parses dates of every record.
+        return text.withUTF8 { parse($0) }
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         // yyyy-mm-ddThh:mm:ss at least
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
               b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
@@ -94,7 +135,7 @@ public enum RFC3339 {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    private static func number(_ b: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    private static func number(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         var value = 0
         for i in start..<(start + count) {
             guard b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") else { return nil }

@@ -7,12 +7,28 @@ import Synchronization
 
 /// The service's group commit: one committer takes queued commands in arrival order, decides
 /// each against the durable state, appends the batch with one ledger call (one fsync), applies
-/// the records, then answers every waiter. While a batch is being fsynced the next one gathers.
+/// the records, answers every waiter, then wakes long polls. While a batch is being fsynced the
+/// next one gathers.
 final class Committer: Sendable {
     private struct Waiting {
         var command: Command
         var requestID: String
-        var continuation: CheckedContinuation<HTTPResponse, Never>
+        var reply: Reply
+    }
+
+    /// Where a command's answer goes: a suspended task, or a function called with it (a deferred
+    /// route's responder, which hands it straight to the connection's event loop: no task to
+    /// create or resume per request).
+    private enum Reply {
+        case task(CheckedContinuation<HTTPResponse, Never>)
+        case call(@Sendable (HTTPResponse) -> Void)
+
+        func send(_ response: HTTPResponse) {
+            switch self {
+            case .task(let continuation): continuation.resume(returning: response)
+            case .call(let deliver): deliver(response)
+            }
+        }
     }
 
     private struct Queue {
@@ -28,7 +44,8 @@ final class Committer: Sendable {
     private let maxBatch: Int
     private let logger: Logger
     private let metrics: ServiceMetrics
-    /// Called with each batch's records after they are applied (wakes long polls, snapshots).
+    /// Called with each batch's records once they are applied and the batch is answered (wakes
+    /// long polls, counts, logs, snapshots): a commit's answers never wait for the poll fan-out.
     private let applied = Mutex<AppliedHandler?>(nil)
 
     /// The closure inside a struct: a bare function type stored in a Mutex is reabstracted on
@@ -61,14 +78,28 @@ final class Committer: Sendable {
     func submit(_ command: Command, requestID: String) async -> HTTPResponse {
         if let failure { return APIError.unavailable("The ledger cannot record: \(failure)").response(requestID: requestID) }
         return await withCheckedContinuation { continuation in
-            let start = queue.withLock { queue -> Bool in
-                queue.waiting.append(Waiting(command: command, requestID: requestID, continuation: continuation))
-                if queue.running { return false }
-                queue.running = true
-                return true
-            }
-            if start { Task { await self.run() } }
+            enqueue(Waiting(command: command, requestID: requestID, reply: .task(continuation)))
         }
+    }
+
+    /// Queues a command and returns at once; `answer` is called with its answer once decided
+    /// (and durable if it records), from the committer's task.
+    func submit(_ command: Command, requestID: String, answer: @escaping @Sendable (HTTPResponse) -> Void) {
+        if let failure {
+            answer(APIError.unavailable("The ledger cannot record: \(failure)").response(requestID: requestID))
+            return
+        }
+        enqueue(Waiting(command: command, requestID: requestID, reply: .call(answer)))
+    }
+
+    private func enqueue(_ item: Waiting) {
+        let start = queue.withLock { queue -> Bool in
+            queue.waiting.append(item)
+            if queue.running { return false }
+            queue.running = true
+            return true
+        }
+        if start { Task { await self.run() } }
     }
 
     private func run() async {
@@ -113,79 +144,95 @@ final class Committer: Sendable {
         }
     }
 
+    /// What became of a decided record.
+    private enum Fate {
+        /// On disk (and folded, unless the fold refused it): its answer may be sent.
+        case durable
+        /// The ledger refused it as too large; nothing of it was written.
+        case tooLarge
+        /// Not known to be on disk (the append failed, or was never tried after a failure).
+        case unknown
+    }
+
     private func commit(_ batch: [Waiting]) async {
         if let failure {
             let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
-            for item in batch { item.continuation.resume(returning: refusal.response(requestID: item.requestID)) }
+            for item in batch { item.reply.send(refusal.response(requestID: item.requestID)) }
             return
         }
         let now = clock()
         var events: [LedgerEvent] = []
-        var answers: [(Waiting, HTTPResponse, recorded: Bool)] = []
+        // Each waiter's answer, and the index of its event in `events` when it records one.
+        var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
+        answers.reserveCapacity(batch.count)
         // Only this task changes the state, so taking the lock per command (not per batch) gives
         // every command the same durable state while never holding up readers for long.
         for item in batch {
             switch state.read({ item.command.decide($0, now) }) {
             case .record(let event, let answer):
+                answers.append((item, answer, events.count))
                 events.append(event)
-                answers.append((item, answer, true))
             case .answer(let answer):
-                answers.append((item, answer, false))
+                answers.append((item, answer, nil))
             }
         }
+        var fates = [Fate](repeating: .unknown, count: events.count)
+        var records: [LedgerRecord] = []
         var failed: String?
-        var tooLarge = Set<Int>()   // indexes into `events` the ledger refused as too large
         if !events.isEmpty {
             do {
-                try await append(events)
+                records = try await append(events)
+                for index in fates.indices { fates[index] = .durable }
             } catch .recordTooLarge {
                 // Nothing was written: append one by one, so that one oversized record is refused
-                // alone and the others still go through.
+                // alone and the others still go through. Each one appended is durable and gets its
+                // answer even if a later one fails.
                 for (index, event) in events.enumerated() {
                     do {
-                        try await append([event])
+                        records += try await append([event])
+                        fates[index] = .durable
                     } catch .recordTooLarge {
-                        tooLarge.insert(index)
+                        fates[index] = .tooLarge
                     } catch {
                         failed = error.description
                         break
                     }
+                    // A refused fold leaves memory behind the disk: decide nothing more on it.
+                    if foldFailure.withLock({ $0 }) != nil { break }
                 }
             } catch {
                 failed = error.description
             }
             if let failure = failed ?? foldFailure.withLock({ $0 }) {
                 failed = failure
+                failureReason.withLock { if $0 == nil { $0 = failure } }
                 logger.critical("ledger append or fold failed; refusing writes until restart", metadata: ["error": "\(failure)"])
             }
         }
-        if let failed {
-            failureReason.withLock { if $0 == nil { $0 = failed } }
-        }
-        var eventIndex = 0
-        for (item, answer, recorded) in answers {
-            guard recorded else {
-                item.continuation.resume(returning: answer)
+        // Answers first; the long polls and the rest of the after-commit work do not delay them.
+        for (item, answer, event) in answers {
+            guard let event else {
+                item.reply.send(answer)
                 continue
             }
-            defer { eventIndex += 1 }
-            if let failed {
-                item.continuation.resume(returning: APIError.unavailable("The ledger cannot record: \(failed)")
+            switch fates[event] {
+            case .durable:
+                item.reply.send(answer)
+            case .tooLarge:
+                item.reply.send(APIError(413, "Content Too Large", detail: "The record this request makes is larger than the ledger takes.")
                     .response(requestID: item.requestID))
-            } else if tooLarge.contains(eventIndex) {
-                item.continuation.resume(returning: APIError(413, "Content Too Large",
-                                                             detail: "The record this request makes is larger than the ledger takes.")
+            case .unknown:
+                item.reply.send(APIError.unavailable("The ledger cannot record: \(failed ?? "the append did not complete")")
                     .response(requestID: item.requestID))
-            } else {
-                item.continuation.resume(returning: answer)
             }
         }
+        if !records.isEmpty { applied.withLock { $0 }?.body(records) }
     }
 
     private let foldFailure = Mutex<String?>(nil)
 
-    /// One ledger append (one fsync), then the records applied to the state and announced.
-    private func append(_ events: [LedgerEvent]) async throws(LedgerError) {
+    /// One ledger append (one fsync), then the records applied to the state.
+    private func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
         let started = ContinuousClock.now
         let records = try await ledger.append(events)
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
@@ -195,7 +242,7 @@ final class Committer: Sendable {
             // The fold refused what the ledger now holds: memory no longer matches disk.
             foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }
         }
-        applied.withLock { $0 }?.body(records)
+        return records
     }
 }
 

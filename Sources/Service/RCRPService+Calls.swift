@@ -71,14 +71,15 @@ extension RCRPService {
 
     // MARK: POST /v1/calls — decide, record, create handoffs
 
-    func createCall(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// A deferred route: decoding and deciding run inline on the event loop, like triage; the
+    /// committer answers through `responder` once the record is durable (no task per request).
+    func createCall(_ request: HTTPRequest, _ responder: Responder) throws -> HTTPResponse? {
         let principal = try authorize(request, [.controlRoom])
         let call = try decodeCall(RequestBody.json(request))
-        let rules = ruleSet
-        let decision = rules.decide(call)
+        let decision = ruleSet.decide(call)
         var keys = ["incident:\(call.incidentRef)"]
         if let reference = call.subject.reference { keys.append("subject:\(reference)") }
-        let response = try await write(request, principal, conflictKeys: keys) { [self] state, now in
+        try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
             let flags = repeatContactFlags(call: call, state: state, now: now)
@@ -86,23 +87,19 @@ extension RCRPService {
                                        decision: decision, state: state, now: now)
             // The decision's members are built once and shared by the record and the answer.
             let fields = decisionFields(decision, flags: flags)
-            let decidedAt = JSONValue.string(RFC3339.format(now))
+            let decidedAt = RFC3339.format(now)
             var recorded = fields
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "triage"
             recorded["by"] = "rule_engine"
-            recorded["decided_at"] = decidedAt
-            var answer: JSONObject = ["call_id": .string(callID), "decision_id": .string(decisionID),
-                                      "incident_ref": .string(call.incidentRef)]
-            for (key, value) in fields { answer[key] = value }
-            answer["handoffs"] = .array(births.map(Self.handoffSummary))
-            answer["decided_at"] = decidedAt
+            recorded["decided_at"] = .string(decidedAt)
+            let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
+                                     births: births, decidedAt: decidedAt)
             let body: JSONObject = ["call_id": .string(callID), "call": call.json, "decision": .object(recorded),
                                     "handoffs": .array(births.map(\.json))]
-            return .write(type: "call.triaged", body: body, status: 201, answer: .object(answer))
+            return .writeRendered(type: "call.triaged", body: body, status: 201, rendered: answer.bytes, answer: { answer.json })
         }
-        if response.status == 201 { metrics.decided(outcome: decision.outcome.rawValue) }
-        return response
+        return nil
     }
 
     // MARK: GET /v1/calls/{call_id} and GET /v1/calls
@@ -257,7 +254,6 @@ extension RCRPService {
             return .write(type: "call.overridden", body: body, status: 200,
                           answer: decisionAnswer(callID: id, entry: entry, decision: recorded, cancelled: cancelled, births: births))
         }
-        if response.status == 200 { metrics.decided(outcome: outcome.rawValue) }
         return response
     }
 

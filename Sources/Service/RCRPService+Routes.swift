@@ -31,7 +31,7 @@ extension RCRPService {
         }
 
         router.onSync(.POST, "/v1/triage") { [self] request in try triage(request) }
-        router.on(.POST, "/v1/calls") { [self] request in try await createCall(request) }
+        router.onDeferred(.POST, "/v1/calls") { [self] request, responder in try createCall(request, responder) }
         router.on(.GET, "/v1/calls") { [self] request in try await listCalls(request) }
         router.on(.GET, "/v1/calls/{call_id}") { [self] request in try await getCall(request) }
         router.on(.POST, "/v1/calls/{call_id}/retriage") { [self] request in try await retriage(request) }
@@ -83,6 +83,9 @@ extension RCRPService {
         /// Record `body` as a `type` record; answer `status` with `answer` once durable.
         /// `stored` replaces the answer kept for idempotent replays (to keep secrets out of the ledger).
         case write(type: String, body: JSONObject, status: Int, answer: JSONValue, stored: JSONValue? = nil)
+        /// Like `write`, with the answer already rendered as JSON bytes (the hot path); `answer`
+        /// builds the same value as a tree, only when an idempotent replay must be stored.
+        case writeRendered(type: String, body: JSONObject, status: Int, rendered: [UInt8], answer: @Sendable () -> JSONValue)
         /// Nothing changes (a repeated move): answer at once.
         case unchanged(status: Int, answer: JSONValue)
     }
@@ -92,15 +95,30 @@ extension RCRPService {
     /// request is refused (422), so a key reused on another handoff never silently skips a move.
     func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], exclusive: Bool = false,
                decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) async throws(APIError) -> HTTPResponse {
+        let command = try writeCommand(request, principal, conflictKeys: conflictKeys, exclusive: exclusive, decide: decide)
+        return await committer.submit(command, requestID: request.requestID)
+    }
+
+    /// `write` for a deferred route: the committer answers through `responder` once the record is
+    /// durable, so the request needs no task of its own while it waits for the fsync.
+    func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], responder: Responder,
+               decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) throws(APIError) {
+        let command = try writeCommand(request, principal, conflictKeys: conflictKeys, exclusive: false, decide: decide)
+        committer.submit(command, requestID: request.requestID) { responder.respond($0) }
+    }
+
+    private func writeCommand(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], exclusive: Bool,
+                              decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) throws(APIError) -> Command {
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 || !key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
             throw APIError(400, "Bad Request", detail: "Idempotency-Key must be 1–255 visible ASCII characters.")
         }
-        let bodyHash = SHA256.hex(Array("\(request.method.rawValue) \(request.path)\n".utf8) + request.body)
+        // The request's hash matters only to match a replay: without a key there is none.
+        let bodyHash = idempotencyKey == nil ? "" : SHA256.hex(Array("\(request.method.rawValue) \(request.path)\n".utf8) + request.body)
         var keys = conflictKeys
         if let key = idempotencyKey { keys.append("idempotency:" + IdempotencyEntry.storageKey(actor: principal.keyID, key: key)) }
         let requestID = request.requestID
-        let command = Command(conflictKeys: keys, exclusive: exclusive) { state, now in
+        return Command(conflictKeys: keys, exclusive: exclusive) { state, now in
             if let key = idempotencyKey, let entry = state.idempotentAnswer(actor: principal.keyID, key: key, now: now) {
                 guard entry.bodyHash == bodyHash else {
                     return .answer(APIError(422, "Unprocessable Content",
@@ -113,22 +131,43 @@ extension RCRPService {
                 return .answer(replay)
             }
             do throws(APIError) {
+                let type: String
+                var body: JSONObject
+                let status: Int
+                let response: HTTPResponse
+                var kept: JSONValue?   // the answer stored for replays when there is a key
                 switch try decide(state, now) {
                 case .unchanged(let status, let answer):
                     return .answer(.json(status, answer))
-                case .write(let type, var body, let status, let answer, let stored):
-                    body["request_id"] = .string(requestID)
-                    if let key = idempotencyKey {
-                        body["idempotency"] = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
-                                                               response: stored ?? answer, at: now).json
+                case .write(let recordType, let recordBody, let answerStatus, let answer, let stored):
+                    type = recordType
+                    body = recordBody
+                    status = answerStatus
+                    response = .json(status, answer)
+                    kept = stored ?? answer
+                case .writeRendered(let recordType, let recordBody, let answerStatus, let rendered, let build):
+                    type = recordType
+                    body = recordBody
+                    status = answerStatus
+                    if idempotencyKey != nil {
+                        // Replays serialize the stored value: send that same serialization now.
+                        let answer = build()
+                        kept = answer
+                        response = .json(status, answer)
+                    } else {
+                        response = HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: rendered)
                     }
-                    return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: .json(status, answer))
                 }
+                body["request_id"] = .string(requestID)
+                if let key = idempotencyKey, let kept {
+                    body["idempotency"] = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
+                                                           response: kept, at: now).json
+                }
+                return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: response)
             } catch {
                 return .answer(error.response(requestID: requestID))
             }
         }
-        return await committer.submit(command, requestID: requestID)
     }
 
     /// What a read of personal data answers, and which calls and handoffs it disclosed.

@@ -150,6 +150,7 @@ public final class RCRPService: Sendable {
     private func recordsApplied(_ records: [LedgerRecord]) {
         var topics = Set<String>()
         var escalated: [String] = []
+        var decided: [String] = []
         let lastSeq = state.read { state -> UInt64 in
             for record in records {
                 for id in RCRPService.handoffIDs(in: record.body) {
@@ -160,11 +161,17 @@ public final class RCRPService: Sendable {
                     }
                 }
                 if record.type == "handoff.escalated", let cause = record.body["cause"]?.stringValue { escalated.append(cause) }
+                // Counted from the durable records, so an idempotent replay is not a new decision.
+                if record.type == "call.triaged" || record.type == "call.overridden",
+                   let outcome = record.body["decision"]?["outcome"]?.stringValue {
+                    decided.append(outcome)
+                }
             }
             return state.lastSeq
         }
         polls.notify(topics)
         for cause in escalated { metrics.escalated(cause: cause) }
+        for outcome in decided { metrics.decided(outcome: outcome) }
         for record in records where record.type != "data.read" {
             let level: Logger.Level = record.type.hasPrefix("call.") || record.type == "handoff.acknowledged"
                 || record.type == "handoff.accepted" || record.type == "handoff.completed" ? .debug : .notice

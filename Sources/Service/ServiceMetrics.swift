@@ -1,6 +1,7 @@
 import CoreMetrics
 import HTTPServer
 import Prometheus
+import Synchronization
 
 /// The Prometheus metrics of API.md, kept in the service's own registry (no process-global
 /// bootstrap, so that tests and several services in one process do not share counters).
@@ -11,6 +12,23 @@ final class ServiceMetrics: Sendable {
     private let fsyncSeconds: CoreMetrics.Timer
     private let recordsAppended: CoreMetrics.Counter
     private let waitingPolls: CoreMetrics.Gauge
+    /// The handlers of each (method, route, status) and of each outcome, made once: building a
+    /// labelled metric looks it up in the registry by a key string under the registry's lock,
+    /// which cost ~4% of a request. Bounded, since a method is any token a client sends.
+    private let requestHandlers = Mutex<[RequestKey: RequestHandlers]>([:])
+    private let decisionCounters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private static let maxCachedHandlers = 1024
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    private struct RequestHandlers: Sendable {
+        var count: CoreMetrics.Counter
+        var seconds: CoreMetrics.Timer
+    }
 
     init() {
         factory = PrometheusMetricsFactory(registry: registry)
@@ -21,11 +39,18 @@ final class ServiceMetrics: Sendable {
     }
 
     func requestFinished(method: String, route: String, status: Int, seconds: Double) {
-        CoreMetrics.Counter(label: "rcrp_http_requests_total",
-                            dimensions: [("method", method), ("route", route), ("status", String(status))],
-                            factory: factory).increment()
-        CoreMetrics.Timer(label: "rcrp_http_request_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
+        let key = RequestKey(method: method, route: route, status: status)
+        let handlers = requestHandlers.withLock { $0[key] } ?? {
+            let made = RequestHandlers(
+                count: CoreMetrics.Counter(label: "rcrp_http_requests_total",
+                                           dimensions: [("method", method), ("route", route), ("status", String(status))],
+                                           factory: factory),
+                seconds: CoreMetrics.Timer(label: "rcrp_http_request_seconds", dimensions: [("route", route)], factory: factory))
+            requestHandlers.withLock { if $0.count < Self.maxCachedHandlers { $0[key] = made } }
+            return made
+        }()
+        handlers.count.increment()
+        handlers.seconds.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     func connectionsChanged(open: Int) {
@@ -39,7 +64,12 @@ final class ServiceMetrics: Sendable {
     }
 
     func decided(outcome: String) {
-        CoreMetrics.Counter(label: "rcrp_decisions_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        let counter = decisionCounters.withLock { $0[outcome] } ?? {
+            let made = CoreMetrics.Counter(label: "rcrp_decisions_total", dimensions: [("outcome", outcome)], factory: factory)
+            decisionCounters.withLock { if $0.count < Self.maxCachedHandlers { $0[outcome] = made } }
+            return made
+        }()
+        counter.increment()
     }
 
     func handoffsByStatus(_ counts: [String: Int]) {

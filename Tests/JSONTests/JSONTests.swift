@@ -174,6 +174,28 @@ import Testing
         let date = Date(timeIntervalSince1970: 1_700_000_123)
         #expect(RFC3339.parse(RFC3339.format(date)) == date)
     }
+
+    /// The date arithmetic agrees with the C library's calendar on every kind of day: before and
+    /// after 1970, leap days, century years, the ends of months and of the range.
+    @Test func formatAgreesWithGmtimeAcrossTheCalendar() {
+        var generator = SystemRandomNumberGenerator()
+        var instants: [Double] = [0, -1, -86_400, 951_782_400, 951_868_800, 4_107_542_400, -2_208_988_800, 1_795_342_499.9995,
+                                  -62_135_596_800, 253_402_300_799]
+        for _ in 0..<2000 { instants.append(Double(Int64.random(in: -62_135_596_800...253_402_300_799, using: &generator))) }
+        for _ in 0..<500 { instants.append(Double.random(in: -1e10...1e10, using: &generator)) }
+        for instant in instants {
+            var seconds = time_t(instant.rounded(.down))
+            var millis = Int(((instant - Double(seconds)) * 1000).rounded())
+            if millis == 1000 { seconds += 1; millis = 0 }
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            var expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                                  Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+            if millis != 0 { expected += String(format: ".%03d", millis) }
+            expected += "Z"
+            #expect(RFC3339.format(Date(timeIntervalSince1970: instant)) == expected, "\(instant)")
+        }
+    }
 }
 
 @Suite struct DigestTests {

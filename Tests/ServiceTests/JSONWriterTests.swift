@@ -23,12 +23,14 @@ import Testing
         #expect(out.bytes == expected.serialized())
     }
 
-    /// The writer skips plain text eight bytes at a time: a character that must be escaped is
-    /// escaped wherever it falls in a long string, and multi-byte text passes through.
+    /// The writer escapes as the JSON module does (its answers must equal serialized values byte
+    /// for byte): a character that must be escaped is escaped wherever it falls in a long string,
+    /// and multi-byte text passes through.
     @Test func escapesAreFoundAtEveryPositionOfALongString() throws {
         let cases: [(String, String)] = [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\t", #"\t"#),
                                          ("\u{1}", #"\u0001"#), ("\u{1F}", #"\u001f"#), ("é", "é"), ("🚑", "🚑"),
-                                         ("<", "<"), (" ", " "), ("\u{7F}", "\u{7F}")]
+                                         ("<", #"\u003c"#), (">", #"\u003e"#), ("&", #"\u0026"#), ("\u{2028}", #"\u2028"#),
+                                         ("\u{2029}", #"\u2029"#), (" ", " "), ("\u{7F}", "\u{7F}")]
         for (character, escaped) in cases {
             for position in 0..<20 {
                 let prefix = String(repeating: "a", count: position), suffix = String(repeating: "b", count: 20 - position)
@@ -36,6 +38,7 @@ import Testing
                 out.string(prefix + character + suffix)
                 #expect(String(decoding: out.bytes, as: UTF8.self) == "\"" + prefix + escaped + suffix + "\"", "\(character) at \(position)")
                 #expect(try JSON.parse(out.bytes) == .string(prefix + character + suffix))
+                #expect(out.bytes == JSONValue.string(prefix + character + suffix).serialized())
             }
         }
     }
