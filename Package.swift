@@ -51,6 +51,10 @@ let package = Package(
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
         // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
         .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
+        // CPU per POST /v1/calls and /v1/triage through the router, no sockets; scripts/bench/calls-cpu.sh.
+        .executableTarget(name: "ServiceBench", dependencies: [
+            "Service", "HTTPServer", "Ledger", "Triage", "JSON", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),

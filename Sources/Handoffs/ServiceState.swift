@@ -48,13 +48,29 @@ public struct ServiceState: Sendable {
                   let call = body["call"], call.objectValue != nil, let decision = body["decision"], decision.objectValue != nil else {
                 throw fail("call_id, call or decision missing, or the call exists")
             }
-            let entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, decision: decision)
+            // The new call's own handoffs go into its entry before it is stored (one dictionary
+            // write per call, not one more per handoff); a birth naming another call is applied
+            // as `create` applies any birth.
+            var births: [HandoffBirth] = []
+            var entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, decision: decision)
+            for item in body["handoffs"]?.arrayValue ?? [] {
+                guard let birth = HandoffBirth(json: item), handoffs[birth.handoffID] == nil,
+                      !births.contains(where: { $0.handoffID == birth.handoffID }),
+                      birth.callID == id || calls[birth.callID] != nil else {
+                    throw fail("a new handoff is invalid, exists already or names an unknown call")
+                }
+                if birth.callID == id { entry.handoffIDs.append(birth.handoffID) }
+                births.append(birth)
+            }
             calls[id] = entry
             callOrder.append(id)
             if let reference = entry.subjectReference {
                 subjectContacts[reference, default: []].append(entry.receivedAt)
             }
-            try create(body, seq: seq, at: at, fail: fail)
+            for birth in births {
+                store(birth.handoff(createdAt: at, seq: seq))
+                if birth.callID != id { calls[birth.callID]?.handoffIDs.append(birth.handoffID) }
+            }
         case "call.retriaged", "call.overridden":
             guard let id = body["call_id"]?.stringValue, calls[id] != nil,
                   let decision = body["decision"], decision.objectValue != nil else {

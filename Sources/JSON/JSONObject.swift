@@ -9,9 +9,22 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public init() {}
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(members: elements)
+    }
+
+    /// Members in order; a repeated key keeps its first place and its last value, as setting
+    /// them one by one would.
+    init(members elements: [(String, JSONValue)]) {
         keys.reserveCapacity(elements.count)
         values.reserveCapacity(elements.count)
-        for (key, value) in elements { self[key] = value }
+        for (key, value) in elements {
+            if let index = index(of: key) {
+                values[index] = value
+            } else {
+                keys.append(key)
+                values.append(value)
+            }
+        }
     }
 
     public var count: Int { keys.count }

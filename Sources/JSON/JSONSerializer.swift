@@ -3,15 +3,36 @@
 enum JSONSerializer {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends the serialization of `value` to `out`. The bytes are written into a raw buffer
+    /// first: an Array append checks uniqueness and capacity each time, which was a third of
+    /// the time of serializing a ledger record.
     static func write(_ value: JSONValue, sortedKeys: Bool, into out: inout [UInt8]) {
+        if case .string(let string) = value {
+            writeString(string, into: &out)
+            return
+        }
+        var sink = JSONOutput(capacity: 1024)
+        write(value, sortedKeys: sortedKeys, into: &sink)
+        sink.append(to: &out)
+    }
+
+    /// The serialization of `value` as a new array.
+    static func serialize(_ value: JSONValue, sortedKeys: Bool) -> [UInt8] {
+        var sink = JSONOutput(capacity: 1024)
+        write(value, sortedKeys: sortedKeys, into: &sink)
+        return sink.bytes
+    }
+
+    static func write(_ value: JSONValue, sortedKeys: Bool, into out: inout JSONOutput) {
         switch value {
         case .null:
-            out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            out.append(0x6E, 0x75, 0x6C, 0x6C)
         case .bool(let flag):
             if flag {
-                out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+                out.append(0x74, 0x72, 0x75, 0x65)
             } else {
-                out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+                out.append(0x66, 0x61, 0x6C, 0x73)
+                out.append(0x65)
             }
         case .int(let number):
             writeInteger(number, into: &out)
@@ -21,8 +42,10 @@ enum JSONSerializer {
             writeString(string, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
-            for (position, item) in items.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 write(item, sortedKeys: sortedKeys, into: &out)
             }
             out.append(UInt8(ascii: "]"))
@@ -37,11 +60,15 @@ enum JSONSerializer {
                     write(object.values[memberIndex], sortedKeys: true, into: &out)
                 }
             } else {
-                for position in object.keys.indices {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    writeString(object.keys[position], into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(object.values[position], sortedKeys: false, into: &out)
+                object.keys.withUnsafeBufferPointer { keys in
+                    object.values.withUnsafeBufferPointer { values in
+                        for position in 0..<keys.count {
+                            if position > 0 { out.append(UInt8(ascii: ",")) }
+                            writeString(keys[position], into: &out)
+                            out.append(UInt8(ascii: ":"))
+                            write(values[position], sortedKeys: false, into: &out)
+                        }
+                    }
                 }
             }
             out.append(UInt8(ascii: "}"))
@@ -49,6 +76,18 @@ enum JSONSerializer {
     }
 
     static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
+        var sink = JSONOutput(capacity: 24)
+        writeInteger(number, into: &sink)
+        sink.append(to: &out)
+    }
+
+    static func writeString(_ string: String, into out: inout [UInt8]) {
+        var sink = JSONOutput(capacity: string.utf8.count + 16)
+        writeString(string, into: &sink)
+        sink.append(to: &out)
+    }
+
+    static func writeInteger(_ number: Int64, into out: inout JSONOutput) {
         if number < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = number.magnitude
         // At most 20 digits, written backwards into a stack buffer: no array per number.
@@ -59,31 +98,63 @@ enum JSONSerializer {
                 digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+            out.append(UnsafeBufferPointer(rebasing: digits[start..<20]))
         }
     }
 
-    private static func writeDouble(_ number: Double, into out: inout [UInt8]) {
+    private static func writeDouble(_ number: Double, into out: inout JSONOutput) {
         // JSON has no NaN or infinity; the parser never produces them and writers must not either.
         guard number.isFinite else {
-            out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            out.append(0x6E, 0x75, 0x6C, 0x6C)
             return
         }
         if number == number.rounded(), abs(number) < 1e15 {
             // Keep a whole double recognisably non-integer: 52.0 stays 52.0.
-            out.append(contentsOf: "\(Int64(number)).0".utf8)
+            writeInteger(Int64(number), into: &out)
+            out.append(UInt8(ascii: "."))
+            out.append(UInt8(ascii: "0"))
         } else {
             // Swift's description is the shortest text that round-trips, already JSON-compatible.
-            out.append(contentsOf: number.description.utf8)
+            out.append(string: number.description)
         }
     }
 
-    static func writeString(_ string: String, into out: inout [UInt8]) {
+    static func writeString(_ string: String, into out: inout JSONOutput) {
+        // The string's own UTF-8 (small strings, most member names, on the stack): no copy.
+        if let done: Void = string.utf8.withContiguousStorageIfAvailable({ writeString(utf8: $0, into: &out) }) {
+            _ = done
+        } else {
+            var copy = string
+            copy.withUTF8 { writeString(utf8: $0, into: &out) }
+        }
+    }
+
+    /// Most strings (member names, ids, codes, prose) need no escape: find that out with a quick
+    /// scan and copy them whole; only the others go through the escaping loop.
+    @inline(__always) private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout JSONOutput) {
         out.append(UInt8(ascii: "\""))
-        // withUTF8 gives small strings (most member names) a stack buffer instead of an Array.
-        var string = string
-        string.withUTF8 { appendEscaped($0, into: &out) }
+        if isPlain(bytes) {
+            out.append(bytes)
+        } else {
+            appendEscaped(bytes, into: &out)
+        }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether no byte needs a look (as `isPlain(_: UInt64)`, for a whole string).
+    @inline(__always) private static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = bytes.count
+        var index = 0
+        while count - index >= 8 {
+            guard isPlain(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) else { return false }
+            index += 8
+        }
+        while index < count {
+            let byte = bytes[index]
+            guard byte >= 0x20, byte < 0x80, byte != 0x22, byte != 0x5C, byte != 0x3C, byte != 0x3E, byte != 0x26 else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, `<`, `>`, `&`,
@@ -99,7 +170,7 @@ enum JSONSerializer {
     }
 
     /// Copies runs of plain bytes whole and writes each escape in place (no temporary arrays).
-    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout JSONOutput) {
         var runStart = 0
         var index = 0
         let count = bytes.count
@@ -112,7 +183,7 @@ enum JSONSerializer {
             let byte = bytes[index]
             switch byte {
             case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x00..<0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
-                if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                if index > runStart { out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
                 out.append(0x5C)
                 switch byte {
                 case 0x22: out.append(0x22)
@@ -121,16 +192,17 @@ enum JSONSerializer {
                 case 0x0D: out.append(UInt8(ascii: "r"))
                 case 0x09: out.append(UInt8(ascii: "t"))
                 default:
-                    out.append(UInt8(ascii: "u")); out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "0"))
-                    out.append(hexDigits[Int(byte >> 4)]); out.append(hexDigits[Int(byte & 0xF)])
+                    out.append(UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)])
+                    out.append(hexDigits[Int(byte & 0xF)])
                 }
                 index += 1
                 runStart = index
             case 0xE2:
                 // U+2028 / U+2029 (E2 80 A8 / E2 80 A9) break JavaScript string literals.
                 if index + 2 < count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 {
-                    if index > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "2"), UInt8(ascii: "0"), UInt8(ascii: "2")])
+                    if index > runStart { out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                    out.append(0x5C, UInt8(ascii: "u"), UInt8(ascii: "2"), UInt8(ascii: "0"))
+                    out.append(UInt8(ascii: "2"))
                     out.append(bytes[index + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9"))
                     index += 3
                     runStart = index
@@ -141,19 +213,6 @@ enum JSONSerializer {
                 index += 1
             }
         }
-        if count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
-    }
-}
-
-extension JSON {
-    /// Appends `string` as a JSON string literal, escaped exactly as `JSONValue.serialized()`
-    /// escapes it, for writers that build JSON bytes without a `JSONValue` tree.
-    public static func appendString(_ string: String, to out: inout [UInt8]) {
-        JSONSerializer.writeString(string, into: &out)
-    }
-
-    /// Appends an integer as `JSONValue.serialized()` writes it.
-    public static func appendInteger(_ number: Int64, to out: inout [UInt8]) {
-        JSONSerializer.writeInteger(number, into: &out)
+        if count > runStart { out.append(UnsafeBufferPointer(rebasing: bytes[runStart..<count])) }
     }
 }

@@ -70,10 +70,7 @@ public enum JSONValue: Sendable, Hashable {
     /// Compact UTF-8 JSON. With `sortedKeys`, object members are written in byte order of their
     /// keys, which makes the output canonical for a given value.
     public func serialized(sortedKeys: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        JSONSerializer.write(self, sortedKeys: sortedKeys, into: &out)
-        return out
+        JSONSerializer.serialize(self, sortedKeys: sortedKeys)
     }
 
     /// Appends the compact JSON of this value to `out`.
@@ -97,9 +94,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var object = JSONObject()
-        for (key, value) in elements { object[key] = value }
-        self = .object(object)
+        self = .object(JSONObject(members: elements))
     }
 }
 

@@ -4,57 +4,60 @@ import JSON
 /// building a JSONValue tree and serializing it cost more than the decision itself. Output is
 /// byte for byte the compact JSON the JSON module writes (the same string escaping), so that an
 /// answer written here equals the serialization of the same answer as a value.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+struct JSONWriter: ~Copyable {
+    private var output: JSONOutput
     private var needsComma = false
 
     init(capacity: Int = 4096) {
-        bytes.reserveCapacity(capacity)
+        output = JSONOutput(capacity: capacity)
     }
 
-    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    /// What has been written.
+    var bytes: [UInt8] { output.bytes }
+
+    mutating func beginObject() { separate(); output.append(UInt8(ascii: "{")); needsComma = false }
+    mutating func endObject() { output.append(UInt8(ascii: "}")); needsComma = true }
+    mutating func beginArray() { separate(); output.append(UInt8(ascii: "[")); needsComma = false }
+    mutating func endArray() { output.append(UInt8(ascii: "]")); needsComma = true }
 
     /// A member name, always a literal of plain characters (so it needs no escaping); the value
     /// written next belongs to it.
     mutating func key(_ name: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        output.append(UInt8(ascii: "\""))
+        output.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        output.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func string(_ value: String) { separate(); JSON.appendString(value, to: &bytes); needsComma = true }
-    mutating func bool(_ value: Bool) { separate(); bytes.append(contentsOf: value ? Self.true : Self.false); needsComma = true }
-    mutating func null() { separate(); bytes.append(contentsOf: Self.nullBytes); needsComma = true }
-    mutating func int(_ value: Int) { separate(); JSON.appendInteger(Int64(value), to: &bytes); needsComma = true }
+    mutating func string(_ value: String) { separate(); output.appendString(value); needsComma = true }
+    mutating func bool(_ value: Bool) { separate(); output.append(contentsOf: value ? Self.true : Self.false); needsComma = true }
+    mutating func null() { separate(); output.append(contentsOf: Self.nullBytes); needsComma = true }
+    mutating func int(_ value: Int) { separate(); output.appendInteger(Int64(value)); needsComma = true }
     mutating func optional(_ value: String?) { if let value { string(value) } else { null() } }
     mutating func optional(_ value: Int?) { if let value { int(value) } else { null() } }
     mutating func strings(_ values: [String]) { beginArray(); for value in values { string(value) }; endArray() }
 
     /// Bytes that are already a complete JSON value (a pre-rendered fragment).
-    mutating func raw(_ value: [UInt8]) { separate(); bytes.append(contentsOf: value); needsComma = true }
+    mutating func raw(_ value: [UInt8]) { separate(); output.append(contentsOf: value); needsComma = true }
 
     /// A value serialized by the JSON module.
-    mutating func value(_ value: JSONValue) { separate(); value.serialize(into: &bytes); needsComma = true }
+    mutating func value(_ value: JSONValue) { separate(); output.appendValue(value); needsComma = true }
 
     /// The members of `object` (key and value each), as if written one by one in its order.
     mutating func members(_ object: JSONObject) {
         for (name, value) in object {
             separate()
-            JSON.appendString(name, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            value.serialize(into: &bytes)
+            output.appendString(name)
+            output.append(UInt8(ascii: ":"))
+            output.appendValue(value)
             needsComma = true
         }
     }
 
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { output.append(UInt8(ascii: ",")) }
     }
 
     private static let `true` = Array("true".utf8), `false` = Array("false".utf8), nullBytes = Array("null".utf8)
