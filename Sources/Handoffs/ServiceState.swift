@@ -44,9 +44,10 @@ public struct ServiceState: Sendable {
             try cancel(body, reason: "agency_deactivated", seq: seq, at: at, fail: fail)
             try create(body, seq: seq, at: at, fail: fail)
         case "call.triaged":
-            guard let id = body["call_id"]?.stringValue, calls[id] == nil,
+            let refusal = "call_id, call or decision missing, or the call exists"
+            guard let id = body["call_id"]?.stringValue,
                   let call = body["call"], call.objectValue != nil, let decision = body["decision"], decision.objectValue != nil else {
-                throw fail("call_id, call or decision missing, or the call exists")
+                throw fail(refusal)
             }
             // The new call's own handoffs go into its entry before it is stored (one dictionary
             // write per call, not one more per handoff); a birth naming another call is applied
@@ -62,7 +63,11 @@ public struct ServiceState: Sendable {
                 if birth.callID == id { entry.handoffIDs.append(birth.handoffID) }
                 births.append(birth)
             }
-            calls[id] = entry
+            // One look-up inserts the call and tells whether it existed (then it is put back).
+            if let existing = calls.updateValue(entry, forKey: id) {
+                calls[id] = existing
+                throw fail(refusal)
+            }
             callOrder.append(id)
             if let reference = entry.subjectReference {
                 subjectContacts[reference, default: []].append(entry.receivedAt)

@@ -141,20 +141,24 @@ enum JSONSerializer {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether no byte needs a look (as `isPlain(_: UInt64)`, for a whole string).
+    /// Whether no byte needs a look (as `isPlain(_: UInt64)`, for a whole string). The tail is
+    /// read as one more word, overlapping the last whole one, or padded with plain bytes when the
+    /// string is shorter than a word: no byte-by-byte loop even for short member names.
     @inline(__always) private static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = bytes.count
+        guard let start = bytes.baseAddress, count > 0 else { return true }
+        let raw = UnsafeRawPointer(start)
+        guard count >= 8 else {
+            var word: UInt64 = 0x6161_6161_6161_6161   // "aaaaaaaa"
+            withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: raw, byteCount: count) }
+            return isPlain(word)
+        }
         var index = 0
-        while count - index >= 8 {
-            guard isPlain(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)) else { return false }
+        while count - index > 8 {
+            guard isPlain(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) else { return false }
             index += 8
         }
-        while index < count {
-            let byte = bytes[index]
-            guard byte >= 0x20, byte < 0x80, byte != 0x22, byte != 0x5C, byte != 0x3C, byte != 0x3E, byte != 0x26 else { return false }
-            index += 1
-        }
-        return true
+        return isPlain(raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
     }
 
     /// Whether none of eight bytes needs a look: no control character, `"`, `\\`, `<`, `>`, `&`,

@@ -79,14 +79,21 @@ extension RCRPService {
         let decision = ruleSet.decide(call)
         var keys = ["incident:\(call.incidentRef)"]
         if let reference = call.subject.reference { keys.append("subject:\(reference)") }
+        // What does not depend on the durable state is built here, on the event loop, in
+        // parallel with other requests; the committer, which decides one batch at a time,
+        // adds only what does (ids, time, flags, routing).
+        let callJSON = call.json
+        let unflagged = decisionFields(decision, flags: [])
         try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
             let flags = repeatContactFlags(call: call, state: state, now: now)
             let births = handoffBirths(kinds: decision.agencyKinds, call: call, callID: callID, decisionID: decisionID,
                                        decision: decision, state: state, now: now)
-            // The decision's members are built once and shared by the record and the answer.
-            let fields = decisionFields(decision, flags: flags)
+            // The decision's members are shared by the record and the answer; setting `flags`
+            // replaces the member in place, so the order is decisionFields' own.
+            var fields = unflagged
+            if !flags.isEmpty { fields["flags"] = .array(flags.map(JSONValue.string)) }
             let decidedAt = RFC3339.format(now)
             var recorded = fields
             recorded["decision_id"] = .string(decisionID)
@@ -95,7 +102,7 @@ extension RCRPService {
             recorded["decided_at"] = .string(decidedAt)
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
                                      births: births, decidedAt: decidedAt)
-            let body: JSONObject = ["call_id": .string(callID), "call": call.json, "decision": .object(recorded),
+            let body: JSONObject = ["call_id": .string(callID), "call": callJSON, "decision": .object(recorded),
                                     "handoffs": .array(births.map(\.json))]
             return .writeRendered(type: "call.triaged", body: body, status: 201, rendered: answer.bytes, answer: { answer.json })
         }
