@@ -102,78 +102,31 @@ final class Committer: Sendable {
         if start { Task { await self.run() } }
     }
 
-    /// A batch decided against the durable state: its answers, and the records to append first.
-    private struct Decided: Sendable {
-        /// Each waiter's answer, and the index of its event in `events` when it records one.
-        var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
-        var events: [LedgerEvent] = []
-        /// The batch's conflict keys: while it is in flight, commands sharing one wait.
-        var keys = Set<String>()
-        var exclusive = false
-        /// The committer had failed before the batch was decided: every waiter gets 503.
-        var refused: String?
-    }
-
-    /// What became of a decided record.
-    private enum Fate: Sendable {
-        /// On disk: its answer may be sent.
-        case durable
-        /// The ledger refused it as too large; nothing of it was written.
-        case tooLarge
-        /// Not known to be on disk (the append failed, or was never tried after a failure).
-        case unknown
-    }
-
-    private struct Appended: Sendable {
-        var records: [LedgerRecord] = []
-        var fates: [Fate] = []
-        var failed: String?
-    }
-
-    /// Decides batch n+1 while batch n is in the ledger, and appends batch n+1 while batch n is
-    /// folded and answered, so that the fsync overlaps the committer's own work. Batch n+1 never
-    /// shares a conflict key with batch n (nor follows an exclusive one), so deciding it before
-    /// batch n is folded decides it as if both were one batch; its append starts only once
-    /// batch n's has returned, so its records follow batch n's in the ledger and the fold keeps
-    /// the ledger's order.
     private func run() async {
-        var inFlight: (batch: Decided, append: Task<Appended, Never>)?
-        while true {
-            let next = nextBatch(inFlight: inFlight?.batch).map(decide)
-            guard let flight = inFlight else {
-                guard let next else { return }
-                inFlight = (next, startAppend(next))
-                continue
-            }
-            let appended = await flight.append.value
-            // Failed now: the next batch is not appended (its waiters get 503 in `finish`).
-            inFlight = next.map { ($0, startAppend($0)) }
-            finish(flight.batch, appended)
+        while let batch = nextBatch() {
+            await commit(batch)
         }
     }
 
     /// Takes the next batch in arrival order; commands that share a conflict key with an earlier
-    /// one or with the batch in flight, and everything from an exclusive command on, wait for a
-    /// later batch. Nil when there is nothing to take; the committer stops only when nothing is
-    /// in flight either.
-    private func nextBatch(inFlight: Decided?) -> [Waiting]? {
+    /// one, and everything from an exclusive command on, wait for the next batch.
+    private func nextBatch() -> [Waiting]? {
         queue.withLock { queue -> [Waiting]? in
             guard !queue.waiting.isEmpty else {
-                if inFlight == nil { queue.running = false }
+                queue.running = false
                 return nil
             }
             var batch: [Waiting] = []
             var deferred: [Waiting] = []
-            var used = inFlight?.keys ?? []
-            // Nothing joins an exclusive command's batch or starts while one is in flight.
-            var closed = inFlight?.exclusive ?? false
+            var used = Set<String>()
+            var closed = false
             for item in queue.waiting {
                 if closed || batch.count >= maxBatch {
                     deferred.append(item)
                     continue
                 }
                 if item.command.exclusive {
-                    if batch.isEmpty && inFlight == nil { batch.append(item) } else { deferred.append(item) }
+                    if batch.isEmpty { batch.append(item) } else { deferred.append(item) }
                     closed = true
                     continue
                 }
@@ -187,104 +140,82 @@ final class Committer: Sendable {
                 batch.append(item)
             }
             queue.waiting = deferred
-            return batch.isEmpty ? nil : batch
+            return batch
         }
     }
 
-    private func decide(_ batch: [Waiting]) -> Decided {
-        var decided = Decided()
-        decided.exclusive = batch.contains { $0.command.exclusive }
-        for item in batch { decided.keys.formUnion(item.command.conflictKeys) }
+    /// What became of a decided record.
+    private enum Fate {
+        /// On disk (and folded, unless the fold refused it): its answer may be sent.
+        case durable
+        /// The ledger refused it as too large; nothing of it was written.
+        case tooLarge
+        /// Not known to be on disk (the append failed, or was never tried after a failure).
+        case unknown
+    }
+
+    private func commit(_ batch: [Waiting]) async {
         if let failure {
-            decided.refused = failure
-            decided.answers = batch.map { ($0, HTTPResponse(status: 503), nil) }
-            return decided
+            let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
+            for item in batch { item.reply.send(refusal.response(requestID: item.requestID)) }
+            return
         }
         let now = clock()
-        decided.answers.reserveCapacity(batch.count)
-        // Only the committer changes the state, so taking the lock per command (not per batch)
-        // gives every command the same durable state while never holding up readers for long.
+        var events: [LedgerEvent] = []
+        // Each waiter's answer, and the index of its event in `events` when it records one.
+        var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
+        answers.reserveCapacity(batch.count)
+        // Only this task changes the state, so taking the lock per command (not per batch) gives
+        // every command the same durable state while never holding up readers for long.
         for item in batch {
             switch state.read({ item.command.decide($0, now) }) {
             case .record(let event, let answer):
-                decided.answers.append((item, answer, decided.events.count))
-                decided.events.append(event)
+                answers.append((item, answer, events.count))
+                events.append(event)
             case .answer(let answer):
-                decided.answers.append((item, answer, nil))
+                answers.append((item, answer, nil))
             }
         }
-        return decided
-    }
-
-    private func startAppend(_ batch: Decided) -> Task<Appended, Never> {
-        let events = batch.events
-        let failedBefore = batch.refused ?? failure
-        return Task {
-            var appended = Appended(fates: [Fate](repeating: .unknown, count: events.count))
-            if let failedBefore {
-                appended.failed = failedBefore
-                return appended
-            }
-            guard !events.isEmpty else { return appended }
-            do throws(LedgerError) {
-                appended.records = try await append(events)
-                for index in appended.fates.indices { appended.fates[index] = .durable }
+        var fates = [Fate](repeating: .unknown, count: events.count)
+        var records: [LedgerRecord] = []
+        var failed: String?
+        if !events.isEmpty {
+            do {
+                records = try await append(events)
+                for index in fates.indices { fates[index] = .durable }
             } catch .recordTooLarge {
                 // Nothing was written: append one by one, so that one oversized record is refused
                 // alone and the others still go through. Each one appended is durable and gets its
                 // answer even if a later one fails.
                 for (index, event) in events.enumerated() {
-                    do throws(LedgerError) {
-                        appended.records += try await append([event])
-                        appended.fates[index] = .durable
+                    do {
+                        records += try await append([event])
+                        fates[index] = .durable
                     } catch .recordTooLarge {
-                        appended.fates[index] = .tooLarge
+                        fates[index] = .tooLarge
                     } catch {
-                        appended.failed = error.description
+                        failed = error.description
                         break
                     }
+                    // A refused fold leaves memory behind the disk: decide nothing more on it.
+                    if foldFailure.withLock({ $0 }) != nil { break }
                 }
             } catch {
-                appended.failed = error.description
+                failed = error.description
             }
-            return appended
-        }
-    }
-
-    /// Folds a batch's records (in ledger order), answers its waiters, then runs the
-    /// after-commit work (long polls, counts, logs, snapshots), which never delays an answer.
-    private func finish(_ batch: Decided, _ appended: Appended) {
-        if let refused = batch.refused {
-            let refusal = APIError.unavailable("The ledger cannot record: \(refused)")
-            for (item, _, _) in batch.answers { item.reply.send(refusal.response(requestID: item.requestID)) }
-            return
-        }
-        var failed = appended.failed
-        // After a refused fold, memory is behind the disk: apply nothing more on top of it.
-        if !appended.records.isEmpty && foldFailure.withLock({ $0 }) == nil {
-            do {
-                try state.apply(appended.records)
-            } catch {
-                foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }
-            }
-        }
-        if !batch.events.isEmpty, let failure = failed ?? foldFailure.withLock({ $0 }) {
-            failed = failure
-            let first = failureReason.withLock { reason -> Bool in
-                defer { if reason == nil { reason = failure } }
-                return reason == nil
-            }
-            if first {
+            if let failure = failed ?? foldFailure.withLock({ $0 }) {
+                failed = failure
+                failureReason.withLock { if $0 == nil { $0 = failure } }
                 logger.critical("ledger append or fold failed; refusing writes until restart", metadata: ["error": "\(failure)"])
             }
         }
-        // A durable record gets its answer even when the committer has failed since.
-        for (item, answer, event) in batch.answers {
+        // Answers first; the long polls and the rest of the after-commit work do not delay them.
+        for (item, answer, event) in answers {
             guard let event else {
                 item.reply.send(answer)
                 continue
             }
-            switch appended.fates[event] {
+            switch fates[event] {
             case .durable:
                 item.reply.send(answer)
             case .tooLarge:
@@ -295,16 +226,22 @@ final class Committer: Sendable {
                     .response(requestID: item.requestID))
             }
         }
-        if !appended.records.isEmpty { applied.withLock { $0 }?.body(appended.records) }
+        if !records.isEmpty { applied.withLock { $0 }?.body(records) }
     }
 
     private let foldFailure = Mutex<String?>(nil)
 
-    /// One ledger append (one fsync).
+    /// One ledger append (one fsync), then the records applied to the state.
     private func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
         let started = ContinuousClock.now
         let records = try await ledger.append(events)
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
+        do {
+            try state.apply(records)
+        } catch {
+            // The fold refused what the ledger now holds: memory no longer matches disk.
+            foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }
+        }
         return records
     }
 }

@@ -120,47 +120,6 @@ private final class Answers: Sendable {
         #expect(committer.failure != nil)
     }
 
-    /// While a batch is in the ledger the next one is decided, but a command sharing a conflict
-    /// key with the batch in flight, and an exclusive command, wait until it is folded: they are
-    /// decided on a state that holds its record.
-    @Test func commandsConflictingWithTheBatchInFlightAreDecidedAfterItsFold() async throws {
-        let ledger = ScriptedLedger()
-        let (committer, _) = makeCommitter(ledger)
-        let sawBlocker = Mutex<[String: Bool]>([:])
-        func probe(_ name: String, keys: [String], exclusive: Bool = false) -> Command {
-            let event = LedgerEvent(type: "data.read", actor: "test", body: ["name": .string(name)])
-            return Command(conflictKeys: keys, exclusive: exclusive) { state, _ in
-                let folded = state.lastSeq >= 1
-                sawBlocker.withLock { $0[name] = folded }
-                return .record(event, answer: HTTPResponse(status: 201))
-            }
-        }
-        // All queued at once, so that the committer finds the probes waiting while the
-        // blocker's append is held at the gate.
-        let answered = Mutex(0)
-        let allAnswered = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        let count = { @Sendable (_: HTTPResponse) in
-            let waiter = answered.withLock { count -> CheckedContinuation<Void, Never>? in
-                count += 1
-                return count == 3 ? allAnswered.withLock { $0 } : nil
-            }
-            waiter?.resume()
-        }
-        for probe in [command("blocker"), probe("sameKey", keys: ["test:blocker"]), probe("exclusive", keys: [], exclusive: true)] {
-            committer.submit(probe, requestID: "p", answer: count)
-        }
-        await ledger.firstAppendWaits()
-        ledger.openGate()
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let already = answered.withLock { count -> Bool in
-                if count < 3 { allAnswered.withLock { $0 = done } }
-                return count == 3
-            }
-            if already { done.resume() }
-        }
-        #expect(sawBlocker.withLock { $0 } == ["sameKey": true, "exclusive": true])
-    }
-
     /// Long polls are woken after a batch's answers are sent, so a commit's latency never
     /// includes the poll fan-out.
     @Test func waitersAreAnsweredBeforeTheAfterCommitWork() async throws {
