@@ -18,7 +18,8 @@ enum JSONSerializer {
 
     /// The serialization of `value` as a new array.
     static func serialize(_ value: JSONValue, sortedKeys: Bool) -> [UInt8] {
-        var sink = JSONOutput(capacity: 1024)
+        // Records and answers are mostly 1–3 KB: start big enough not to grow.
+        var sink = JSONOutput(capacity: 4096)
         write(value, sortedKeys: sortedKeys, into: &sink)
         return sink.bytes
     }
