@@ -616,60 +616,72 @@ public final class FileLedger: Ledger {
         return index[lo]
     }
 
-    /// Reads frames in [offset, end) in chunks, checking CRC, layout, hash and links as it goes.
+    /// Reads frames in [offset, end), checking CRC, layout, hash and links as it goes. Reads
+    /// in pieces sized to what is wanted (the records before `startSeq` since the index entry,
+    /// then `limit` records), never more than `readChunk` at once unless one record is larger.
     private func readRecords(_ file: SegmentFile, from offset: Int, to end: Int, startSeq: UInt64, limit: Int, into out: inout [LedgerRecord]) throws(LedgerError) {
         let fd = try POSIXFile.openFile(file.path, flags: O_RDONLY)
         defer { POSIXFile.closeFile(fd) }
-        let chunk = 1 << 20
-        var buffer: [UInt8] = []
-        var bufferStart = offset
-        var position = offset
         func corrupt(_ at: Int, _ reason: String) -> LedgerError {
             .corrupt(segment: file.name, offset: at, reason: reason)
         }
-        func ensure(_ count: Int) throws(LedgerError) {
-            if position + count <= bufferStart + buffer.count { return }
-            guard position + count <= end else { throw corrupt(position, "record runs past the committed end \(end)") }
-            buffer = try POSIXFile.readBytes(fd, offset: position, count: min(end - position, max(count, chunk)), path: file.path)
+        var buffer: [UInt8] = []
+        var bufferStart = offset
+        var position = offset
+        var recordBytes = 0
+        var recordsSeen = 0
+        /// Replaces the buffer with at least `count` bytes from `position` (fewer only at `end`).
+        func load(_ count: Int) throws(LedgerError) {
+            // Records still wanted plus those that may precede startSeq, at the average size so far.
+            let wanted = min(limit - out.count, Self.readChunk) + max(0, min(options.indexStride, 4096) - recordsSeen)
+            let average = recordsSeen > 0 ? recordBytes / recordsSeen : 2048
+            let estimate = min(Self.readChunk, max(4096, wanted * average))
+            let size = min(end - position, max(count, estimate))
+            buffer = try POSIXFile.readBytes(fd, offset: position, count: size, path: file.path)
             bufferStart = position
-            guard buffer.count >= count else { throw corrupt(position, "segment shorter than its committed end \(end)") }
+            guard buffer.count == size else { throw corrupt(position + buffer.count, "segment shorter than its committed end \(end)") }
         }
         var previous: LedgerRecord? = out.last
         while position < end && out.count < limit {
-            try ensure(RecordFrame.headerSize)
-            let (length, crc) = buffer.withUnsafeBufferPointer { raw in
-                (Int(RecordFrame.readUInt32(raw, at: position - bufferStart)), RecordFrame.readUInt32(raw, at: position - bufferStart + 4))
+            if position >= bufferStart + buffer.count { try load(RecordFrame.headerSize) }
+            let atEnd = bufferStart + buffer.count >= end
+            let step = buffer.withUnsafeBufferPointer { FrameStep.at(position - bufferStart, in: $0, atEndOfData: atEnd) }
+            let payload: Range<Int>
+            switch step {
+            case .record(let range): payload = range
+            case .needMore(let count):
+                try load(count)
+                continue
+            case .torn(let reason), .corrupt(let reason):
+                throw corrupt(position, "\(reason) (within the committed end \(end))")
             }
-            guard length > 0 && length <= RecordFrame.maxPayloadBytes else { throw corrupt(position, "impossible frame length \(length)") }
-            try ensure(RecordFrame.headerSize + length)
             let at = position
-            let start = position - bufferStart + RecordFrame.headerSize
             let decoded: Result<LedgerRecord?, LedgerError> = buffer.withUnsafeBufferPointer { raw in
-                let payload = UnsafeBufferPointer(rebasing: raw[start ..< start + length])
-                guard CRC32.checksum(payload) == crc else { return .failure(corrupt(at, "CRC mismatch")) }
-                guard let seq = RecordLayout.seq(payload) else { return .failure(corrupt(at, "payload does not start with {\"seq\":N,")) }
+                let bytes = UnsafeBufferPointer(rebasing: raw[payload])
+                guard let seq = RecordLayout.seq(bytes) else { return .failure(corrupt(at, "payload does not start with {\"seq\":N,")) }
                 if seq < startSeq { return .success(nil) }
-                guard let links = RecordLayout.links(payload), RecordLayout.computedHash(payload).elementsEqual(links.hash) else {
-                    return .failure(corrupt(at, "seq \(seq): hash does not match the record's content"))
+                let expected = previous.map { $0.seq + 1 } ?? startSeq
+                let link = previous.map { Array($0.hash.utf8) }
+                if case .failure(let problem) = RecordCheck.check(bytes, expectedSeq: expected, prevHash: link, verifyHash: true) {
+                    return .failure(corrupt(at, problem.message))
                 }
-                switch RecordDecoder.decode(payload) {
+                switch RecordDecoder.decode(bytes) {
                 case .success(let record): return .success(record)
                 case .failure(let problem): return .failure(corrupt(at, "seq \(seq): \(problem.message)"))
                 }
             }
             if let record = try decoded.get() {
-                if let previous {
-                    guard record.seq == previous.seq + 1 else { throw corrupt(at, "seq \(record.seq) follows \(previous.seq)") }
-                    guard record.prevHash == previous.hash else { throw corrupt(at, "seq \(record.seq): prev_hash does not match seq \(previous.seq)") }
-                } else if record.seq != startSeq {
-                    throw corrupt(at, "seq \(record.seq) where \(startSeq) was expected")
-                }
                 out.append(record)
                 previous = record
             }
-            position += RecordFrame.headerSize + length
+            recordsSeen += 1
+            recordBytes += payload.count + RecordFrame.headerSize
+            position = bufferStart + payload.upperBound
         }
     }
+
+    /// The most one read pulls in (more only for a record larger than this).
+    private static let readChunk = 1 << 20
 
     // MARK: Verification
 
