@@ -28,6 +28,17 @@ public final class FileLedger: Ledger {
     private let unsynced: Mutex<Unsynced>
     private let writer: Mutex<Writer>
     private let committed: Mutex<Committed>
+    /// Records 1...seq have had every CRC, SHA-256 and link checked by `verify` in this process.
+    private let verified = Mutex(VerifiedPrefix(seq: 0, hash: RecordLayout.genesisHashBytes, segment: nil, end: 0))
+
+    private struct VerifiedPrefix: Sendable {
+        var seq: UInt64
+        var hash: [UInt8]
+        /// The segment holding record `seq` and the offset just past it (nil: none yet).
+        var segment: SegmentFile?
+        var end: Int
+    }
+
     /// Wakes stage 2 when the callers its last sync returned have appended again.
     private let cohortBack = DispatchSemaphore(value: 0)
 
@@ -151,8 +162,11 @@ public final class FileLedger: Ledger {
                 files = [first]
             }
 
-            let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: options.verifyHashesOnOpen ? .hashes : .links,
-                                             indexStride: options.indexStride)
+            // Links everywhere; SHA-256 too for the records start-up will replay after the newest
+            // snapshot (all of them when there is none), or everywhere if asked.
+            let snapshotSeq = try SnapshotStore(directory: directory + "/snapshots", kept: options.snapshotsKept).newestThroughSeq() ?? 0
+            let depth = options.verifyHashesOnOpen ? ScanDepth.hashes : ScanDepth(hashesFrom: snapshotSeq + 1)
+            let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: depth, indexStride: options.indexStride)
             var segments: [CommittedSegment] = []
             for var segment in scanned {
                 if let torn = segment.scan.torn {
@@ -175,8 +189,12 @@ public final class FileLedger: Ledger {
             logger.info("ledger opened", metadata: [
                 "directory": "\(directory)", "segments": "\(segments.count)", "head_seq": "\(headSeq)", "head_hash": "\(headHash)",
             ])
-            return FileLedger(directory: directory, options: options, clock: clock, writer: writer,
-                              committed: Committed(segments: segments, headSeq: headSeq, headHash: headHash))
+            let ledger = FileLedger(directory: directory, options: options, clock: clock, writer: writer,
+                                    committed: Committed(segments: segments, headSeq: headSeq, headHash: headHash))
+            if options.verifyHashesOnOpen {
+                ledger.verified.withLock { $0 = VerifiedPrefix(seq: headSeq, hash: prevHash, segment: last.file, end: lastEnd) }
+            }
+            return ledger
         } catch {
             POSIXFile.closeFile(lockFD)
             throw error
@@ -685,18 +703,41 @@ public final class FileLedger: Ledger {
 
     // MARK: Verification
 
+    /// Every CRC, SHA-256, seq and link of the records committed since the last `verify` of
+    /// this ledger object (the records before were checked then, or at open with
+    /// `verifyHashesOnOpen`), up to the head: cheap on repeat. `verify(full: true)` re-reads
+    /// everything.
     public func verify() throws(LedgerError) -> (records: UInt64, headHash: String) {
+        try verify(full: false)
+    }
+
+    /// `full`: framing, CRCs, seq continuity, every SHA-256 and every link over every committed
+    /// record, from seq 1 (without parsing JSON: the hashes are what catch tampering). Otherwise
+    /// only past the prefix already verified in this process.
+    public func verify(full: Bool) throws(LedgerError) -> (records: UInt64, headHash: String) {
         let (segments, headSeq, headHash) = committed.withLock { ($0.segments, $0.headSeq, $0.headHash) }
-        // Hashes, not JSON parsing: what can detect tampering, at a speed an HTTP request can wait for.
-        let scanned = try LedgerScan.run(segments.map(\.file), limits: segments.map(\.end), tornTailAllowed: false,
-                                         depth: .hashes, indexStride: Int.max)
-        let expectedSeq = scanned[scanned.count - 1].scan.lastSeq + 1
-        let prevHash = scanned[scanned.count - 1].scan.lastHash
-        let count = expectedSeq - 1
-        let hash = String(decoding: prevHash, as: UTF8.self)
+        let prefix = full ? nil : verified.withLock { $0 }
+        var files = segments.map(\.file)
+        var limits = segments.map(\.end)
+        var after: (seq: UInt64, hash: [UInt8], offset: Int)?
+        if let prefix, let segment = prefix.segment, let position = files.firstIndex(of: segment) {
+            if prefix.seq == headSeq && String(decoding: prefix.hash, as: UTF8.self) == headHash {
+                return (headSeq, headHash)
+            }
+            files.removeFirst(position)
+            limits.removeFirst(position)
+            after = (prefix.seq, prefix.hash, prefix.end)
+        }
+        let scanned = try LedgerScan.run(files, limits: limits, tornTailAllowed: false, depth: .hashes, indexStride: Int.max, after: after)
+        let last = scanned[scanned.count - 1]
+        let count = last.scan.lastSeq
+        let hash = String(decoding: last.scan.lastHash, as: UTF8.self)
         guard count == headSeq, hash == headHash else {
             throw .corrupt(segment: segments.last?.file.name ?? "-", offset: 0,
                            reason: "verified head \(count) \(hash) differs from the ledger's head \(headSeq) \(headHash)")
+        }
+        verified.withLock { state in
+            if count >= state.seq { state = VerifiedPrefix(seq: count, hash: last.scan.lastHash, segment: last.file, end: last.scan.end) }
         }
         return (count, hash)
     }
