@@ -93,6 +93,7 @@ public final class FileLedger: Ledger {
         var headHash: [UInt8]
         /// `headHash` as the String the next record's `prevHash` shares.
         var headHashText: String
+        let hasher = RecordHasher()
     }
 
     /// What readers may see: only records an fsync has covered.
@@ -489,7 +490,7 @@ public final class FileLedger: Ledger {
                     if segmentRecords % UInt64(max(1, options.indexStride)) == 0 {
                         outcome.index.append(SegmentIndexEntry(seq: seq, offset: w.size + buffer.count))
                     }
-                    let hashRange = RecordLayout.appendFramedRecord(to: &buffer, seq: seq, at: atBytes, members: item.members, prevHash: prev)
+                    let hashRange = RecordLayout.appendFramedRecord(to: &buffer, seq: seq, at: atBytes, members: item.members, prevHash: prev, hasher: w.hasher)
                     let hashText = String(decoding: buffer[hashRange], as: UTF8.self)
                     records.append(LedgerRecord(
                         seq: seq, at: at, type: item.event.type, actor: item.event.actor, body: item.event.body,

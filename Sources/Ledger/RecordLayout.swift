@@ -78,7 +78,7 @@ enum RecordLayout {
     /// intermediate payload array: the writer's hot path. Returns where in `buffer` the hash's
     /// 64 hex bytes are.
     static func appendFramedRecord(
-        to buffer: inout [UInt8], seq: UInt64, at: [UInt8], members: [UInt8], prevHash: some Collection<UInt8>
+        to buffer: inout [UInt8], seq: UInt64, at: [UInt8], members: [UInt8], prevHash: some Collection<UInt8>, hasher: RecordHasher
     ) -> Range<Int> {
         let frameStart = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: RecordFrame.headerSize))
@@ -92,7 +92,7 @@ enum RecordLayout {
         buffer.append(contentsOf: prevHashKey)
         buffer.append(contentsOf: prevHash)
         buffer.append(contentsOf: #""}"#.utf8)
-        let digest = buffer.withUnsafeBufferPointer { SHA256.hash(UnsafeBufferPointer(rebasing: $0[payloadStart...])) }
+        let digest = buffer.withUnsafeBufferPointer { hasher.hash(UnsafeBufferPointer(rebasing: $0[payloadStart...])) }
         buffer.removeLast()
         buffer.append(contentsOf: hashKey)
         let hashStart = buffer.count
