@@ -1,11 +1,24 @@
 /// One client connection's state; owned and touched only by its event loop's thread.
 final class Connection {
+    /// What finishing a request needs besides the handler's response: how to encode it, and what
+    /// the observer is told. Kept in the request's slot, so that an answer coming back from
+    /// another thread (an async handler, a responder) carries only its position and response.
+    struct Answer {
+        var context: ResponseContext
+        var method: HTTPMethod?
+        var route: String?
+        var started: UInt64
+    }
+
     /// A response position in pipelining order; filled when its handler finishes.
     struct Slot {
         var sequence: UInt64
         var head: [UInt8]?
         var body: [UInt8] = []
         var closeAfter: Bool
+        /// A deferred handler holds the request (its responder may since have been dropped).
+        var isDeferred = false
+        var answer: Answer
         /// A deferred handler's pending answer: told if the connection closes first. Weak, so
         /// that a responder its handler dropped unanswered is freed and answers 500 itself.
         weak var responder: Responder?
@@ -53,27 +66,47 @@ final class Connection {
     /// Nothing in flight, nothing to write, no partial request: safe to close without losing anything.
     var isIdle: Bool { slots.isEmpty && output.isEmpty && !parser.isMidRequest && pendingHead == nil }
 
-    func reserveSlot(closeAfter: Bool) -> UInt64 {
+    func reserveSlot(closeAfter: Bool, answer: Answer) -> UInt64 {
         let s = nextSequence
         nextSequence &+= 1
-        slots.append(Slot(sequence: s, head: nil, closeAfter: closeAfter))
+        slots.append(Slot(sequence: s, head: nil, closeAfter: closeAfter, answer: answer))
         return s
     }
 
-    func fill(_ sequence: UInt64, head: [UInt8], body: [UInt8]) {
-        guard let i = slots.firstIndex(where: { $0.sequence == sequence }) else { return }
-        slots[i].head = head
-        slots[i].body = body
-        slots[i].responder = nil
+    /// The slot of a request still waiting for its response.
+    func slotIndex(_ sequence: UInt64) -> Int? {
+        // Usually the first or second: pipelined requests are few and answered in order.
+        slots.firstIndex { $0.sequence == sequence && $0.head == nil }
     }
 
+    func fill(_ index: Int, head: [UInt8], body: [UInt8]) {
+        slots[index].head = head
+        slots[index].body = body
+        if slots[index].isDeferred {
+            slots[index].isDeferred = false
+            slots[index].responder = nil
+            deferredCount -= 1
+        }
+    }
+
+    /// Requests a deferred handler still holds.
+    private(set) var deferredCount = 0
+
     func attach(_ responder: Responder, to sequence: UInt64) {
-        guard let i = slots.firstIndex(where: { $0.sequence == sequence }) else { return }
+        guard let i = slotIndex(sequence) else { return }
         slots[i].responder = responder
+        slots[i].isDeferred = true
+        deferredCount += 1
     }
 
     /// Whether a deferred handler still holds one of this connection's requests.
-    var awaitsDeferred: Bool { slots.contains { $0.responder != nil } }
+    var awaitsDeferred: Bool { deferredCount > 0 }
+
+    /// Waiting on a deferred answer with nothing else to do: a long poll may wait for minutes,
+    /// so give back the parse buffers a keep-alive connection keeps for its next request.
+    func releaseParseBuffersIfParked() {
+        if deferredCount > 0 && output.isEmpty && pendingHead == nil { parser.releaseBuffers() }
+    }
 
     /// The connection is closing with requests unanswered: their holders may let go.
     func cancelDeferred() {
@@ -89,6 +122,7 @@ final class Connection {
                 closing = true
                 for later in slots.dropFirst() { later.responder?.cancel() }
                 slots.removeAll()
+                deferredCount = 0
                 return
             }
             slots.removeFirst()
