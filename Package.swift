@@ -51,6 +51,10 @@ let package = Package(
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
         // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
         .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
+        // GET /healthz on the bare server for callgrind (instructions per request); scripts/bench/http-instructions.sh.
+        .executableTarget(name: "HTTPBench", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),

@@ -42,7 +42,8 @@ final class Connection {
     var slots: [Slot] = []
     var nextSequence: UInt64 = 0
     var pendingHead: RequestHead?
-    var continueSent = false
+    /// The pending head asked for `100 Continue` and it has not been sent yet.
+    var continueDue = false
 
     /// No further requests are read; close once the queued responses are written.
     var closing = false
@@ -75,8 +76,14 @@ final class Connection {
 
     /// The slot of a request still waiting for its response.
     func slotIndex(_ sequence: UInt64) -> Int? {
-        // Usually the first or second: pipelined requests are few and answered in order.
-        slots.firstIndex { $0.sequence == sequence && $0.head == nil }
+        // Usually the first: pipelined requests are few and answered in order. Fields are read
+        // in place; a closure would copy each slot, weak reference and all.
+        var i = 0
+        while i < slots.count {
+            if slots[i].sequence == sequence { return slots[i].head == nil ? i : nil }
+            i += 1
+        }
+        return nil
     }
 
     func fill(_ index: Int, head: [UInt8], body: [UInt8]) {
@@ -115,17 +122,19 @@ final class Connection {
 
     /// Moves finished responses at the front of the queue to the output, strictly in order.
     func drainSlots() {
-        while let first = slots.first, let head = first.head {
+        // Fields are read in place: copying a whole slot (it holds a weak reference) costs more
+        // than the rest of this loop.
+        while !slots.isEmpty, let head = slots[0].head {
             enqueue(head)
-            if !first.body.isEmpty { enqueue(first.body) }
-            if first.closeAfter {
+            if !slots[0].body.isEmpty { enqueue(slots[0].body) }
+            if slots[0].closeAfter {
                 closing = true
                 for later in slots.dropFirst() { later.responder?.cancel() }
                 slots.removeAll()
                 deferredCount = 0
                 return
             }
-            slots.removeFirst()
+            slots.removeSubrange(0..<1)  // removeFirst would hand back a copy of the slot to destroy
         }
     }
 

@@ -421,11 +421,12 @@ final class EventLoop: @unchecked Sendable {
                 return
             case .head(let h):
                 c.pendingHead = h
-                c.continueSent = false
+                c.continueDue = h.expectsContinue
                 c.timer.headParsed(at: now, bodyFollows: h.framing != .none)
             case .end(let body):
                 guard let head = c.pendingHead else { return }
                 c.pendingHead = nil
+                c.continueDue = false
                 c.timer.requestParsed(at: now)
                 dispatch(c, head, body)
             case .failure(let error):
@@ -438,9 +439,10 @@ final class EventLoop: @unchecked Sendable {
     /// `Expect: 100-continue`: the client waits for 100 before it sends the body. Sent once every
     /// earlier response is queued (responses go strictly in order), so it is checked both when
     /// the head is parsed and whenever the earlier responses finish.
+    @inline(__always)
     private func sendContinueIfDue(_ c: Connection) {
-        guard c.slots.isEmpty, !c.continueSent, let h = c.pendingHead, h.expectsContinue, !c.closing else { return }
-        c.continueSent = true
+        guard c.continueDue, c.slots.isEmpty, !c.closing else { return }
+        c.continueDue = false
         c.enqueue(ResponseEncoder.continueBytes)
     }
 
@@ -460,20 +462,23 @@ final class EventLoop: @unchecked Sendable {
         if !keepAlive { c.closing = true }
         let ctx = ResponseContext(isHead: head.method == .HEAD, keepAlive: keepAlive, minorVersion: head.minorVersion,
                                   requestID: requestID, acceptsGzip: AcceptEncoding.allowsGzip(headers["Accept-Encoding"]))
-        let seq = c.reserveSlot(closeAfter: !keepAlive, answer: .init(context: ctx, method: head.method, route: nil, started: now))
+        let started = now
+        func reserve(route: String?) -> UInt64 {
+            c.reserveSlot(closeAfter: !keepAlive, answer: .init(context: ctx, method: head.method, route: route, started: started))
+        }
         let target = head.target
         guard let parts = RequestTarget(target), let path = PercentDecoding.decode(parts.rawPath),
               let query = PercentDecoding.queryItems(parts.rawQuery) else {
-            return finish(c, seq, .serverProblem(400, detail: "The request target holds an invalid percent-encoding.", requestID: requestID))
+            return finish(c, reserve(route: nil), .serverProblem(400, detail: "The request target holds an invalid percent-encoding.", requestID: requestID))
         }
         var request = HTTPRequest(method: head.method, target: target, path: path, queryItems: query, headers: headers,
                                   body: body, requestID: requestID, remoteAddress: c.remoteAddress, isSecure: c.isSecure)
         let handler: Router.Handler
         switch core.router.route(&request, rawPath: parts.rawPath) {
-        case .answer(let response): return finish(c, seq, response)
+        case .answer(let response): return finish(c, reserve(route: nil), response)
         case .handler(let h): handler = h
         }
-        if let route = request.route, let i = c.slotIndex(seq) { c.slots[i].answer.route = route }
+        let seq = reserve(route: request.route)
         let inflateLimit = limits.maxDecompressedBodyBytes
         switch handler {
         case .sync(let h):
@@ -526,8 +531,14 @@ final class EventLoop: @unchecked Sendable {
     /// Encodes request `seq`'s response into its slot and queues whatever is now in order.
     private func finish(_ c: Connection, _ seq: UInt64, _ response: HTTPResponse) {
         guard let i = c.slotIndex(seq) else { return }
-        let answer = c.slots[i].answer
-        var ctx = answer.context
+        var ctx = c.slots[i].answer.context
+        let started = c.slots[i].answer.started
+        let observer = core.observer
+        var method: HTTPMethod?, route: String?
+        if observer != nil {
+            method = c.slots[i].answer.method
+            route = c.slots[i].answer.route
+        }
         if draining && ctx.keepAlive {
             // Shutting down: this is the connection's last response.
             ctx.keepAlive = false
@@ -540,9 +551,9 @@ final class EventLoop: @unchecked Sendable {
             c.timer.responsesCompleted(at: now, parser: c.parserProgress)
             sendContinueIfDue(c)
         }
-        if let observer = core.observer, let method = answer.method {
-            observer.requestFinished(method: method, route: answer.route, status: response.status,
-                                     seconds: Double(Self.monotonicNow() &- answer.started) / 1e9)
+        if let observer, let method {
+            observer.requestFinished(method: method, route: route, status: response.status,
+                                     seconds: Double(Self.monotonicNow() &- started) / 1e9)
         }
     }
 

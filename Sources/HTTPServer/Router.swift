@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Method + path-template routing. GET routes answer HEAD; unknown paths get 404 and known paths
 /// with another method 405 with `Allow`, both as problem+json.
 public struct Router: Sendable {
@@ -107,8 +111,10 @@ public struct Router: Sendable {
     }
 
     private static func sameSegments(_ raw: Substring, _ decoded: String) -> Bool {
+        let percent = UInt8(ascii: "%")
+        let escaped = raw.utf8.withContiguousStorageIfAvailable { $0.count > 0 && memchr($0.baseAddress!, Int32(percent), $0.count) != nil }
+        if escaped == false || (escaped == nil && !raw.utf8.contains(percent)) { return true }
         let slash = UInt8(ascii: "/")
-        guard raw.utf8.contains(UInt8(ascii: "%")) else { return true }
         return raw.utf8.lazy.filter { $0 == slash }.count == decoded.utf8.lazy.filter { $0 == slash }.count
     }
 
