@@ -112,7 +112,9 @@ final class Connection {
     /// Waiting on a deferred answer with nothing else to do: a long poll may wait for minutes,
     /// so give back the parse buffers a keep-alive connection keeps for its next request.
     func releaseParseBuffersIfParked() {
-        if deferredCount > 0 && output.isEmpty && pendingHead == nil { parser.releaseBuffers() }
+        guard deferredCount > 0 && output.isEmpty && pendingHead == nil else { return }
+        parser.releaseBuffers()
+        output = []  // the capacity kept from earlier responses on this connection
     }
 
     /// The connection is closing with requests unanswered: their holders may let go.
