@@ -578,8 +578,10 @@ final class EventLoop: @unchecked Sendable {
             if c.nextSequence == sequence { break }
         }
         if c.output.isEmpty && c.closing && c.slots.isEmpty && c.lingerUntil == nil {
-            // TLS: close_notify first; what the client still sends is then drained undecrypted.
+            // TLS: close_notify first; what the client still sends is then drained undecrypted
+            // (and nothing of OpenSSL's may ask for EPOLLOUT any more).
             c.tls?.shutdown()
+            c.tlsWait = .none
             if c.peerClosed {
                 closeConnection(c)
                 return
