@@ -1,7 +1,8 @@
 import Foundation
-import Ledger
 import JSON
+import Ledger
 import Testing
+import TestSupport
 
 @Suite struct DurabilityTests {
     @Test func theSameIdempotencyKeyAndBodyReplayTheFirstAnswerEvenAfterARestart() async throws {

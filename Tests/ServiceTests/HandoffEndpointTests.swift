@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 
 @Suite struct HandoffEndpointTests {
     /// Posts the care-need call and returns its handoff id (to demo-adult-social-care).

@@ -6,6 +6,7 @@ import Ledger
 import Logging
 import Service
 import Synchronization
+import TestSupport
 import Triage
 
 /// A ledger that fails on demand, to drive the 503 path; otherwise it passes everything on.
