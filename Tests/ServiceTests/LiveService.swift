@@ -18,7 +18,31 @@ final class FailingLedger: Ledger {
 
     func breakIt() { failing.withLock { $0 = true } }
 
+    /// While held, appends wait (the committer stalls mid-batch, so that the next requests queue
+    /// up and are decided together in one batch once released).
+    private let held = Mutex<(on: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func hold() { held.withLock { $0.on = true } }
+
+    /// Appends waiting at the hold.
+    var heldAppends: Int { held.withLock { $0.waiting.count } }
+
+    func release() {
+        let waiting = held.withLock { state in
+            defer { state = (false, []) }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
     func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
+        await withCheckedContinuation { continuation in
+            let wait = held.withLock { state -> Bool in
+                if state.on { state.waiting.append(continuation) }
+                return state.on
+            }
+            if !wait { continuation.resume() }
+        }
         if failing.withLock({ $0 }) { throw LedgerError.failed(reason: "fsync: EIO (test)") }
         return try await inner.append(events)
     }
