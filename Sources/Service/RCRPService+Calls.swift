@@ -124,27 +124,30 @@ extension RCRPService {
         let to = try Query.date(request, "to")
         let cursor = try Query.cursor(request, "cursor")
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        return await disclose(request, principal) { state, _ in
-            var items: [JSONValue] = []
-            var ids: [String] = []
-            var position = Int(min(cursor, UInt64(state.callOrder.count)))
-            var nextCursor: JSONValue = .null
-            while position < state.callOrder.count {
-                guard let entry = state.calls[state.callOrder[position]] else { position += 1; continue }
-                position += 1
-                if let outcome, entry.outcome != outcome { continue }
-                if let callType, entry.callType != callType { continue }
-                if let from, entry.receivedAt < from { continue }
-                if let to, entry.receivedAt >= to { continue }
-                items.append(RCRPService.callSummary(entry))
-                ids.append(entry.id)
-                if items.count == limit {
-                    if position < state.callOrder.count { nextCursor = .string(String(position)) }
-                    break
-                }
+        // A rare filter may scan every call: it scans copy-on-write copies taken under the lock,
+        // outside it and outside the committer, so that it holds up neither (calls are only
+        // ever added, so the page is the same as under the lock).
+        let (order, calls) = state.read { ($0.callOrder, $0.calls) }
+        var items: [JSONValue] = []
+        var ids: [String] = []
+        var position = Int(min(cursor, UInt64(order.count)))
+        var nextCursor: JSONValue = .null
+        while position < order.count {
+            guard let entry = calls[order[position]] else { position += 1; continue }
+            position += 1
+            if let outcome, entry.outcome != outcome { continue }
+            if let callType, entry.callType != callType { continue }
+            if let from, entry.receivedAt < from { continue }
+            if let to, entry.receivedAt >= to { continue }
+            items.append(RCRPService.callSummary(entry))
+            ids.append(entry.id)
+            if items.count == limit {
+                if position < order.count { nextCursor = .string(String(position)) }
+                break
             }
-            return Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
         }
+        let page = Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
+        return await disclose(request, principal) { _, _ in page }
     }
 
     // MARK: POST /v1/calls/{call_id}/retriage

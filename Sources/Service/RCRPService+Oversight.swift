@@ -50,7 +50,11 @@ extension RCRPService {
         try requireReady(request)
         let from = try Query.date(request, "from")
         let to = try Query.date(request, "to")
-        let stats = state.read { ServiceStats(state: $0, from: from, to: to, configuration: configuration) }
+        // Only the copy is taken under the lock; the scan runs outside it. (While the copy lives,
+        // the committer's next change to those collections copies them once: milliseconds for
+        // a million calls, against seconds of scanning under the lock.)
+        let source = state.read { ServiceStats.Source($0) }
+        let stats = ServiceStats(state: source, from: from, to: to, configuration: configuration)
         return .json(200, stats.json)
     }
 
