@@ -24,7 +24,9 @@ extension RCRPService {
                                  "next_cursor": .string(String(records.last?.seq ?? after))]
         // Records of calls and handoffs carry personal data: reading them is logged; reading
         // only data.read records is not (else every audit poll would create the next one).
-        let disclosed = records.filter { $0.type.hasPrefix("call.") || $0.type.hasPrefix("handoff.") || $0.type == "agency.deactivated" }
+        let disclosed = records.filter {
+            $0.type.hasPrefix("call.") || $0.type.hasPrefix("handoff.") || $0.type == "agency.deactivated" || $0.type == "agency.updated"
+        }
         let callIDs = disclosed.compactMap { $0.body["call_id"]?.stringValue }.uniqued()
         let handoffIDs = disclosed.flatMap { RCRPService.handoffIDs(in: $0.body) }.uniqued()
         if callIDs.isEmpty && handoffIDs.isEmpty { return .json(200, answer) }

@@ -99,6 +99,22 @@ import Triage
         #expect(try await live.request("GET", "/v1/escalations", key: "dev-control-room").json["escalations"]?.arrayValue?.count == 1)
     }
 
+    @Test func readingAnUpdateThatReroutedHandoffsInTheAuditIsAPersonalDataRead() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(subject: nil))
+        let handoffID = try #require(created.json["handoffs"]?.arrayValue?.first?["handoff_id"]?.stringValue)
+        _ = try await live.request("PUT", "/v1/agencies/demo-adult-social-care", key: "dev-admin", json: [
+            "name": "ASC", "kind": "adult_social_care", "areas": ["E07*"],
+        ])
+        let update = try #require(try live.records().last { $0.type == "agency.updated" })
+        let page = try await live.request("GET", "/v1/audit?after=\(update.seq - 1)&limit=1", key: "dev-auditor")
+        #expect(page.json["records"]?.arrayValue?.first?["type"]?.stringValue == "agency.updated")
+        let read = try #require(try live.records().last { $0.type == "data.read" })
+        #expect(read.body["endpoint"]?.stringValue == "GET /v1/audit")
+        #expect(read.body["handoff_ids"]?.arrayValue?.contains(.string(handoffID)) == true)
+    }
+
     /// A call recorded under an older schema (here a field this code no longer knows) cannot be
     /// routed again; its handoff must go to the control room, not stay with a closed agency.
     @Test func deactivationEscalatesAHandoffWhoseCallNoLongerDecodes() async throws {
