@@ -94,6 +94,7 @@ import TestSupport
     @Test func deadlinesSurviveARestart() async throws {
         let clock = TestClock()
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await LiveService(directory: directory, clock: clock)
         let id = try await handoff(first)
         _ = try await first.request("POST", "/v1/handoffs/\(id)/acknowledge", key: partner, json: ["by": "x"])

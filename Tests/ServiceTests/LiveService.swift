@@ -68,6 +68,9 @@ enum TestRules {
 /// A real service on a real socket (127.0.0.1, port 0) over a FileLedger in a temporary directory.
 final class LiveService: Sendable {
     let directory: String
+    /// Made by this instance (not passed in), so `stop()` removes it; a test that restarts on a
+    /// directory it made itself removes that one.
+    private let ownsDirectory: Bool
     let clock: TestClock
     let ledger: FailingLedger
     let service: RCRPService
@@ -89,9 +92,11 @@ final class LiveService: Sendable {
         return agency
     }
 
-    init(directory: String = LiveService.makeDirectory(), clock: TestClock = TestClock(), rulesPath: String? = nil,
+    init(directory: String? = nil, clock: TestClock = TestClock(), rulesPath: String? = nil,
          ledgerOptions: FileLedgerOptions = FileLedgerOptions(),
          configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws {
+        ownsDirectory = directory == nil
+        let directory = directory ?? LiveService.makeDirectory()
         self.directory = directory
         self.clock = clock
         var configuration = ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: LiveService.agencies,
@@ -114,6 +119,7 @@ final class LiveService: Sendable {
         service.stop()
         await server.shutdown()
         ledger.inner.close()
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     func request(_ method: String, _ path: String, key: String?, json: JSONValue? = nil,
