@@ -86,6 +86,7 @@ import Triage
 
     @Test func anUpdateThatReroutesSurvivesARestart() async throws {
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await LiveService(directory: directory)
         let created = try await first.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(subject: nil))
         let handoffID = try #require(created.json["handoffs"]?.arrayValue?.first?["handoff_id"]?.stringValue)
@@ -120,6 +121,7 @@ import Triage
     @Test func deactivationEscalatesAHandoffWhoseCallNoLongerDecodes() async throws {
         let clock = TestClock()
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = try FileLedger.open(directory: directory, clock: { clock.now })
         guard case .object(var call) = Calls.careNeed("CAD-OLD", subject: nil) else { Issue.record("no call"); return }
         call["legacy_priority"] = 3

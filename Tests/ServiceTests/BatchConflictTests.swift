@@ -21,6 +21,7 @@ import TestSupport
 
     @Test func aPartnerMoveQueuedBehindARetriageThatCancelsItsHandoffIsRefusedNotFolded() async throws {
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let live = try await LiveService(directory: directory)
         let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(subject: nil))
         let callID = try #require(created.json["call_id"]?.stringValue)
@@ -49,6 +50,7 @@ import TestSupport
     @Test func aDeadlineEscalationQueuedBehindARetriageThatCancelsItsHandoffIsDropped() async throws {
         let clock = TestClock()
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let live = try await LiveService(directory: directory, clock: clock)
         let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(subject: nil))
         let callID = try #require(created.json["call_id"]?.stringValue)
