@@ -60,8 +60,10 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "JSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "JSON"]),
-        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON"]),
+        // What more than one test target uses (the hand-moved TestClock).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Service", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
