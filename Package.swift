@@ -51,13 +51,19 @@ let package = Package(
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
         // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.
         .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
+        // GET /healthz on the bare server for callgrind (instructions per request); scripts/bench/http-instructions.sh.
+        .executableTarget(name: "HTTPBench", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "JSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "JSON"]),
-        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON"]),
+        // What more than one test target uses (the hand-moved TestClock).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Service", "JSON"]),
     ],
     swiftLanguageModes: [.v6]
