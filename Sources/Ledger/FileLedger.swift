@@ -39,6 +39,8 @@ public final class FileLedger: Ledger {
         var end: Int
     }
 
+    /// The largest serialised type/actor/body seen (up to 64 KiB): what appenders reserve.
+    private let membersCapacity = Atomic<Int>(256)
     /// Wakes stage 2 when the callers its last sync returned have appended again.
     private let cohortBack = DispatchSemaphore(value: 0)
 
@@ -72,7 +74,9 @@ public final class FileLedger: Ledger {
         let events: [PreparedEvent]
         /// Upper bound of the bytes it adds to a write.
         let bytes: Int
-        let continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>
+        /// Unchecked (no canary object per append): every path that takes an append out of
+        /// `pending` resumes it exactly once, which CommitTests and the failure tests exercise.
+        let continuation: UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>
     }
 
     /// An event with its JSON already serialised by the appender, off the writer queue.
@@ -255,14 +259,16 @@ public final class FileLedger: Ledger {
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(events.count)
         var bytes = 0
+        let capacity = membersCapacity.load(ordering: .relaxed)
         for event in events {
-            let item = PreparedEvent(event: event, members: RecordLayout.members(event))
+            let item = PreparedEvent(event: event, members: RecordLayout.members(event, capacity: capacity))
+            if item.members.count > capacity { membersCapacity.store(min(item.members.count, 64 << 10), ordering: .relaxed) }
             if item.members.count + RecordLayout.overheadBound > options.maxRecordBytes { throw .recordTooLarge }
             bytes += item.members.count + RecordLayout.overheadBound
             prepared.append(item)
         }
         let items = prepared
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
             enum Next { case reject(LedgerError), schedule, wait }
             let next: Next = intake.withLock { state in
                 if let failure = state.failure { return .reject(.failed(reason: failure)) }

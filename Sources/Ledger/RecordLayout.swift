@@ -62,9 +62,10 @@ enum RecordLayout {
 
     /// `,"type":<t>,"actor":<a>,"body":<b>`: the part of a payload that does not depend on its
     /// place in the chain, so appenders can serialise it in parallel before the writer runs.
-    static func members(_ event: LedgerEvent) -> [UInt8] {
+    /// `capacity`: the expected size, so that the buffer is not grown again and again.
+    static func members(_ event: LedgerEvent, capacity: Int = 64) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
+        out.reserveCapacity(capacity)
         out.append(contentsOf: #","type":"#.utf8)
         JSONValue.string(event.type).serialize(into: &out)
         out.append(contentsOf: #","actor":"#.utf8)
