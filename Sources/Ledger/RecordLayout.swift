@@ -97,9 +97,14 @@ enum RecordLayout {
         buffer.removeLast()
         buffer.append(contentsOf: hashKey)
         let hashStart = buffer.count
-        for byte in digest {
-            buffer.append(hexDigits[Int(byte >> 4)])
-            buffer.append(hexDigits[Int(byte & 0x0f)])
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 64))
+        buffer.withUnsafeMutableBufferPointer { out in
+            hexDigits.withUnsafeBufferPointer { digits in
+                for (i, byte) in digest.enumerated() {
+                    out[hashStart + 2 * i] = digits[Int(byte >> 4)]
+                    out[hashStart + 2 * i + 1] = digits[Int(byte & 0x0f)]
+                }
+            }
         }
         buffer.append(contentsOf: #""}"#.utf8)
         let length = UInt32(buffer.count - payloadStart)
