@@ -215,7 +215,7 @@ import Testing
         let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 2048))
         defer { ledger.close() }
         let first = try await LedgerFixture.appendAll(ledger, 1...10)
-        #expect(try ledger.verify() == (10, first[9].hash))
+        #expect(try ledger.verify(full: false) == (10, first[9].hash))
         let segments = try LedgerFixture.segments(dir.ledger)
         #expect(segments.count > 1)
 
@@ -232,9 +232,9 @@ import Testing
 
         // The cached prefix is not re-read; new records are checked; the full check finds the edit.
         let more = try await LedgerFixture.appendAll(ledger, 11...14)
-        #expect(try ledger.verify() == (14, more[3].hash))
+        #expect(try ledger.verify(full: false) == (14, more[3].hash))
         #expect(throws: LedgerError.corrupt(segment: segments[0], offset: frame.offset, reason: "seq 2: hash does not match the record's content (edited record)")) {
-            try ledger.verify(full: true)
+            try ledger.verify()
         }
     }
 
@@ -243,7 +243,7 @@ import Testing
         let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
         defer { ledger.close() }
         _ = try await LedgerFixture.appendAll(ledger, 1...5)
-        #expect(try ledger.verify().records == 5)
+        #expect(try ledger.verify(full: false).records == 5)
         _ = try await LedgerFixture.appendAll(ledger, 6...8)
 
         let path = dir.ledger + "/" + segmentName
@@ -255,7 +255,7 @@ import Testing
         try handle.write(contentsOf: LedgerFixture.replacePayload(in: bytes, frame: frame, with: edited))
         try handle.close()
         #expect(throws: LedgerError.corrupt(segment: segmentName, offset: frame.offset, reason: "seq 7: hash does not match the record's content (edited record)")) {
-            try ledger.verify()
+            try ledger.verify(full: false)
         }
     }
 
