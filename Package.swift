@@ -31,7 +31,7 @@ let package = Package(
         ]),
         .target(name: "Triage", dependencies: ["JSON", "Digests", "Yams"]),
         .target(name: "Ledger", dependencies: [
-            "JSON", "Digests",
+            "JSON", "Digests", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Handoffs", dependencies: ["JSON", "Triage", "Ledger"]),
@@ -55,13 +55,19 @@ let package = Package(
         .executableTarget(name: "ServiceBench", dependencies: [
             "Service", "HTTPServer", "Ledger", "Triage", "JSON", .product(name: "Logging", package: "swift-log"),
         ]),
+        // GET /healthz on the bare server for callgrind (instructions per request); scripts/bench/http-instructions.sh.
+        .executableTarget(name: "HTTPBench", dependencies: [
+            "HTTPServer", .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Digests"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "JSON"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "JSON"]),
-        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON"]),
+        // What more than one test target uses (the hand-moved TestClock).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HandoffsTests", dependencies: ["Handoffs", "Triage", "Ledger", "JSON", "TestSupport"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTPServer", "Triage", "Ledger", "Handoffs", "JSON", "TestSupport"]),
         .testTarget(name: "AppTests", dependencies: ["App", "Service", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

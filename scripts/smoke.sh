@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 for tool in curl jq; do command -v $tool >/dev/null || { echo "smoke: $tool is needed" >&2; exit 2; }; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rcrp-smoke.XXXXXX")
-cleanup() { stop_server || true; rm -rf "$WORK"; }
+cleanup() { stop_server || true; rm -rf "$WORK" "${SERVER_DIR:-}"; }
 trap cleanup EXIT
 if [ -z "$URL" ]; then
     [ -n "$BIN" ] || BIN=$(default_binary)

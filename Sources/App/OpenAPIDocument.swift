@@ -222,7 +222,10 @@ paths:
       description: |
         Role `control_room`. The body has the shape of a call, every field optional; given
         fields replace the recorded ones. The new decision supersedes the last; handoffs no
-        longer wanted are cancelled and new ones created. Nothing is overwritten.
+        longer wanted are cancelled and new ones created. Nothing is overwritten. A kind that
+        still has an open or completed handoff gets no new one; a new handoff never goes to an
+        agency that declined this call: with no other agency covering the area it is
+        `unroutable` and escalates at once.
       parameters:
         - $ref: "#/components/parameters/IdempotencyKey"
       requestBody:
@@ -440,7 +443,16 @@ paths:
       tags: [agencies]
       operationId: updateAgency
       summary: Replace an agency's details.
-      description: Role `admin`. The `id` in the body, if given, must match the path.
+      description: |
+        Role `admin`. The `id` in the body, if given, must match the path. The details are
+        replaced as given (an optional one left out is cleared), except `active`: left out,
+        the agency stays active or deactivated as it is; `true` reactivates it; `false` on an
+        active agency is refused (422): deactivate with DELETE. Open handoffs that the changed agency no longer
+        takes (another `kind`, or `areas` that no longer cover the call's area) are re-routed
+        in the same step as DELETE does it: cancelled and replaced by a handoff to the next
+        agency covering the area, or by an `unroutable` one that escalates at once. The answer
+        is the agency; the new handoffs appear on the feeds and in the audit
+        (`agency.updated`).
       parameters:
         - $ref: "#/components/parameters/IdempotencyKey"
       requestBody:
@@ -474,7 +486,9 @@ paths:
         - $ref: "#/components/parameters/IdempotencyKey"
       description: |
         Role `admin`. The agency's open handoffs are re-routed to another agency or escalated,
-        never dropped. The agency stays on record, inactive. Deactivating it again changes nothing.
+        never dropped: a handoff whose recorded call can no longer be read (an older schema)
+        is escalated as `unroutable`. The agency stays on record, inactive. Deactivating it
+        again changes nothing (unless a handoff was still open with it: that is re-routed).
       responses:
         "200":
           description: Deactivated; `rerouted` says where each open handoff went.
@@ -995,7 +1009,10 @@ components:
 
   responses:
     HandoffMoved:
-      description: The handoff after the move (unchanged if the same move was repeated).
+      description: |
+        The handoff as the move's durable record left it: its new state, the new history entry
+        and times, and `cursor` at that record (unchanged if the same move was repeated). A
+        replay with the same `Idempotency-Key` answers exactly this again, even after later moves.
       headers:
         X-Request-ID: {$ref: "#/components/headers/XRequestID"}
       content:
@@ -1459,6 +1476,12 @@ components:
         contact: {$ref: "#/components/schemas/Contact"}
         acknowledge_within_minutes: {type: integer, minimum: 1, maximum: 10080}
         accept_within_minutes: {type: integer, minimum: 1, maximum: 10080}
+        active:
+          type: boolean
+          description: |
+            POST: default `true`. PUT: left out keeps the agency as it is; `true` reactivates a
+            deactivated agency; `false` on an active agency is refused (use DELETE, which
+            re-routes its handoffs).
       examples:
         - id: cpft-crisis
           name: CPFT First Response Service

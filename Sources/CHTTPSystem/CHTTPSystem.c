@@ -5,20 +5,19 @@
 
 int rcrp_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
-int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
     struct epoll_event ev;
     ev.events = events;
-    ev.data.u64 = 0;
-    ev.data.fd = fd;
+    ev.data.u64 = token;
     return epoll_ctl(epfd, op, fd, &ev);
 }
 
-int rcrp_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int maxEvents, int timeoutMillis) {
+int rcrp_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int maxEvents, int timeoutMillis) {
     struct epoll_event ev[RCRP_MAX_EVENTS];
     if (maxEvents > RCRP_MAX_EVENTS) maxEvents = RCRP_MAX_EVENTS;
     int n = epoll_wait(epfd, ev, maxEvents, timeoutMillis);
     for (int i = 0; i < n; i++) {
-        fds[i] = ev[i].data.fd;
+        tokens[i] = ev[i].data.u64;
         events[i] = ev[i].events;
     }
     return n;

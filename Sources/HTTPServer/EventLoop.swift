@@ -9,16 +9,19 @@ import Synchronization
 /// quick handlers inline, writes. Async handlers finish elsewhere and hand their response back
 /// through `post`, which wakes the loop with its eventfd.
 final class EventLoop: @unchecked Sendable {
-    /// A finished async handler's response, on its way back to the loop that owns the connection.
-    struct Completion: Sendable {
+    /// Where an answer goes: the connection (its fd and its id, since fds are reused) and the
+    /// request's place in its pipeline. The rest of what finishing needs waits in that slot.
+    struct Position: Sendable {
         var fd: Int32
         var connectionID: UInt64
         var sequence: UInt64
+    }
+
+    /// A response from another thread (an async handler, a responder), on its way back to the
+    /// loop that owns the connection.
+    struct Completion: Sendable {
+        var position: Position
         var response: HTTPResponse
-        var context: ResponseContext
-        var method: HTTPMethod
-        var route: String?
-        var started: UInt64
     }
 
     private static let sweepInterval: UInt64 = 250_000_000
@@ -36,10 +39,11 @@ final class EventLoop: @unchecked Sendable {
     private let inbox = Mutex<(completions: [Completion], closed: Bool)>(([], false))
     private let stopDeadline = Atomic<UInt64>(0)
     let finished = Atomic<Bool>(false)
+    /// Set when `run` starts: from then on the loop closes its own descriptors.
+    private var ran = false
 
     // Loop-thread state.
-    private var connections: [Connection?] = []
-    private var liveCount = 0
+    private var connections = ConnectionTable()
     private var draining = false
     private var drainDeadline: UInt64 = 0
     private var now: UInt64 = 0
@@ -57,17 +61,34 @@ final class EventLoop: @unchecked Sendable {
         self.index = index
         self.listenFD = listenFD
         self.limits = core.configuration.limits
-        epfd = rcrp_epoll_create()
-        guard epfd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
-        wakeFD = rcrp_eventfd()
-        guard wakeFD >= 0 else { throw .system(call: "eventfd", errno: errno) }
+        (epfd, wakeFD) = try Self.makeDescriptors()
         requestIDs = RequestID(loop: index)
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         register(wakeFD, events: UInt32(RCRP_EPOLLIN))
         register(listenFD, events: UInt32(RCRP_EPOLLIN))
     }
 
+    /// Creates the loop's own descriptors; on failure closes whichever it made.
+    private static func makeDescriptors() throws(HTTPServerError) -> (epfd: Int32, wakeFD: Int32) {
+        let epfd = rcrp_epoll_create()
+        guard epfd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
+        let wakeFD = rcrp_eventfd()
+        guard wakeFD >= 0 else {
+            let e = errno
+            close(epfd)
+            throw .system(call: "eventfd", errno: e)
+        }
+        return (epfd, wakeFD)
+    }
+
+    /// A loop that will never run (start() failed after making it) gives its descriptors back;
+    /// a loop that ran closed them itself on the way out.
     deinit {
+        if !ran {
+            close(wakeFD)
+            close(epfd)
+            if listenFD >= 0 { close(listenFD) }
+        }
         readBuffer.deallocate()
         iovecs.deallocate()
     }
@@ -107,39 +128,42 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - The loop
 
     func run() {
+        ran = true
         let capacity = Int(RCRP_MAX_EVENTS)
-        let fds = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
         let flagsOf = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
         defer {
-            fds.deallocate()
+            tokens.deallocate()
             flagsOf.deallocate()
         }
         now = Self.monotonicNow()
         lastSweep = now
         while true {
-            let timeout: Int32 = (liveCount > 0 || draining || listenerPaused) ? Int32(Self.sweepInterval / 1_000_000) : -1
-            let n = rcrp_epoll_wait(epfd, fds, flagsOf, Int32(capacity), timeout)
+            let timeout: Int32 = (connections.count > 0 || draining || listenerPaused) ? Int32(Self.sweepInterval / 1_000_000) : -1
+            let n = rcrp_epoll_wait(epfd, tokens, flagsOf, Int32(capacity), timeout)
             now = Self.monotonicNow()
             if n < 0 && errno != EINTR {
                 core.logger.critical("epoll_wait failed", metadata: ["errno": "\(errno)"])
                 break
             }
             for i in 0..<Int(max(n, 0)) {
-                let fd = fds[i]
+                let token = tokens[i]
                 let flags = flagsOf[i]
-                if fd == wakeFD {
+                if token == UInt64(UInt32(bitPattern: wakeFD)) {
                     var value: UInt64 = 0
                     _ = read(wakeFD, &value, 8)
                     deliverCompletions()
-                } else if fd == listenFD {
+                } else if listenFD >= 0 && token == UInt64(UInt32(bitPattern: listenFD)) {
                     acceptConnections()
-                } else if Int(fd) < connections.count, let c = connections[Int(fd)] {
+                } else if let c = connections.connection(for: token) {
+                    // A connection closed earlier in this batch has no entry (or its fd now
+                    // belongs to a newer connection with another id): its stale event is dropped.
                     handle(c, flags)
                 }
             }
             if !draining, stopDeadline.load(ordering: .acquiring) != 0 { beginDrain() }
             if now &- lastSweep >= Self.sweepInterval { sweep() }
-            if draining && liveCount == 0 { break }
+            if draining && connections.count == 0 { break }
         }
         inbox.withLock { box in
             box.closed = true
@@ -151,8 +175,9 @@ final class EventLoop: @unchecked Sendable {
         finished.store(true, ordering: .releasing)
     }
 
-    private func register(_ fd: Int32, events: UInt32) {
-        _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_ADD), fd, events)
+    /// The loop's own descriptors carry their fd as their token (a zero id half).
+    private func register(_ fd: Int32, events: UInt32, token: UInt64? = nil) {
+        _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_ADD), fd, events, token ?? UInt64(UInt32(bitPattern: fd)))
     }
 
     // MARK: - Accepting
@@ -172,7 +197,7 @@ final class EventLoop: @unchecked Sendable {
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Out of descriptors: stop listening until the next sweep instead of spinning.
                     core.logger.warning("accept paused: out of file descriptors", metadata: ["errno": "\(errno)"])
-                    _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0)
+                    _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0, 0)
                     listenerPaused = true
                     return
                 default: return
@@ -203,13 +228,9 @@ final class EventLoop: @unchecked Sendable {
             let c = Connection(fd: fd, id: nextConnectionID, remoteAddress: Self.describe(addr), limits: limits,
                                timer: ConnectionTimer(timeouts: core.configuration.timeouts, acceptedAt: now, tls: session != nil),
                                tls: session)
-            if Int(fd) >= connections.count {
-                connections.append(contentsOf: repeatElement(nil, count: max(Int(fd) + 1 - connections.count, connections.count)))
-            }
-            connections[Int(fd)] = c
-            liveCount += 1
+            connections.insert(c)
             c.interest = UInt32(RCRP_EPOLLIN)
-            register(fd, events: c.interest)
+            register(fd, events: c.interest, token: ConnectionTable.token(fd: fd, id: c.id))
             core.observer?.connectionsChanged(open: open)
         }
     }
@@ -269,17 +290,17 @@ final class EventLoop: @unchecked Sendable {
             // retry the read now, or level-triggered EPOLLOUT would spin the loop forever.
             c.tlsWait = .none
             readable(c)
-            if connections[Int(c.fd)] !== c { return }
+            if !connections.contains(c) { return }
             updateInterest(c)
             return
         }
         if flags & UInt32(RCRP_EPOLLOUT) != 0 || c.tlsWait != .none {
             flush(c)
-            if connections[Int(c.fd)] !== c { return }
+            if !connections.contains(c) { return }
         }
         if flags & UInt32(RCRP_EPOLLIN) != 0 {
             readable(c)
-            if connections[Int(c.fd)] !== c { return }
+            if !connections.contains(c) { return }
         }
         updateInterest(c)
     }
@@ -290,7 +311,7 @@ final class EventLoop: @unchecked Sendable {
             c.timer.handshakeCompleted(at: now)
             c.tlsWait = .none
             readable(c) // the client's first request may already be in OpenSSL's buffer
-            if connections[Int(c.fd)] !== c { return }
+            if !connections.contains(c) { return }
         case .wantRead: c.tlsWait = .read
         case .wantWrite: c.tlsWait = .write
         case .closed, .failed:
@@ -383,7 +404,7 @@ final class EventLoop: @unchecked Sendable {
             want = c.tlsWait == .write ? UInt32(RCRP_EPOLLOUT) : UInt32(RCRP_EPOLLIN)
         }
         if want != c.interest {
-            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_MOD), c.fd, want)
+            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_MOD), c.fd, want, ConnectionTable.token(fd: c.fd, id: c.id))
             c.interest = want
         }
     }
@@ -395,18 +416,17 @@ final class EventLoop: @unchecked Sendable {
         while !c.closing && c.slots.count < limits.maxPipelinedRequests && c.unsentBytes <= limits.maxUnsentBytes {
             switch c.parser.next() {
             case .needMoreData:
-                if let h = c.pendingHead, h.expectsContinue, !c.continueSent, c.slots.isEmpty {
-                    c.continueSent = true
-                    c.enqueue(ResponseEncoder.continueBytes)
-                }
+                sendContinueIfDue(c)
+                c.releaseParseBuffersIfParked()
                 return
             case .head(let h):
                 c.pendingHead = h
-                c.continueSent = false
+                c.continueDue = h.expectsContinue
                 c.timer.headParsed(at: now, bodyFollows: h.framing != .none)
             case .end(let body):
                 guard let head = c.pendingHead else { return }
                 c.pendingHead = nil
+                c.continueDue = false
                 c.timer.requestParsed(at: now)
                 dispatch(c, head, body)
             case .failure(let error):
@@ -416,84 +436,73 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// `Expect: 100-continue`: the client waits for 100 before it sends the body. Sent once every
+    /// earlier response is queued (responses go strictly in order), so it is checked both when
+    /// the head is parsed and whenever the earlier responses finish.
+    @inline(__always)
+    private func sendContinueIfDue(_ c: Connection) {
+        guard c.continueDue, c.slots.isEmpty, !c.closing else { return }
+        c.continueDue = false
+        c.enqueue(ResponseEncoder.continueBytes)
+    }
+
     /// A framing error or timeout: answer, and close once it is written.
     private func respondAndClose(_ c: Connection, status: Int, detail: String) {
         let id = requestIDs.next()
-        let seq = c.reserveSlot(closeAfter: true)
-        c.closing = true
         let ctx = ResponseContext(isHead: false, keepAlive: false, minorVersion: 1, requestID: id, acceptsGzip: false)
-        finish(c, seq, .serverProblem(status, detail: detail, requestID: id), ctx, method: nil, route: nil, started: now)
+        let seq = c.reserveSlot(closeAfter: true, answer: .init(context: ctx, method: nil, route: nil, started: now))
+        c.closing = true
+        finish(c, seq, .serverProblem(status, detail: detail, requestID: id))
     }
 
-    private func dispatch(_ c: Connection, _ head: RequestHead, _ rawBody: [UInt8]) {
+    private func dispatch(_ c: Connection, _ head: RequestHead, _ body: [UInt8]) {
         let headers = head.headers
         let requestID = headers["X-Request-ID"].flatMap { RequestID.isSane($0) ? $0 : nil } ?? requestIDs.next()
         let keepAlive = head.keepAlive && !draining
         if !keepAlive { c.closing = true }
         let ctx = ResponseContext(isHead: head.method == .HEAD, keepAlive: keepAlive, minorVersion: head.minorVersion,
                                   requestID: requestID, acceptsGzip: AcceptEncoding.allowsGzip(headers["Accept-Encoding"]))
-        let seq = c.reserveSlot(closeAfter: !keepAlive)
         let started = now
-        func reply(_ status: Int, _ detail: String) {
-            finish(c, seq, .serverProblem(status, detail: detail, requestID: requestID), ctx, method: head.method, route: nil, started: started)
-        }
-
-        var body = rawBody
-        // Every Content-Encoding field counts: "identity" then "gzip" on two lines is still gzip.
-        let codings = headers.values("Content-Encoding")
-            .flatMap { $0.split(separator: ",") }
-            .map { String($0).trimmingSpaces.lowercased() }
-            .filter { $0 != "identity" }
-        if codings.count > 1 {
-            return reply(415, "Only one Content-Encoding (gzip) is supported; got \(codings.joined(separator: ", ")).")
-        }
-        if let coding = codings.first {
-            guard coding == "gzip" || coding == "x-gzip" else {
-                return reply(415, "Content-Encoding '\(coding)' is not supported; send gzip or identity.")
-            }
-            do {
-                body = try Gzip.decompress(rawBody, limit: limits.maxDecompressedBodyBytes)
-            } catch .tooLarge(let limit) {
-                return reply(413, "The request body is larger than \(limit) bytes after decompression.")
-            } catch {
-                return reply(400, "The request body is not valid gzip.")
-            }
+        func reserve(route: String?) -> UInt64 {
+            c.reserveSlot(closeAfter: !keepAlive, answer: .init(context: ctx, method: head.method, route: route, started: started))
         }
         let target = head.target
         guard let parts = RequestTarget(target), let path = PercentDecoding.decode(parts.rawPath),
               let query = PercentDecoding.queryItems(parts.rawQuery) else {
-            return reply(400, "The request target holds an invalid percent-encoding.")
+            return finish(c, reserve(route: nil), .serverProblem(400, detail: "The request target holds an invalid percent-encoding.", requestID: requestID))
         }
         var request = HTTPRequest(method: head.method, target: target, path: path, queryItems: query, headers: headers,
                                   body: body, requestID: requestID, remoteAddress: c.remoteAddress, isSecure: c.isSecure)
-        switch core.router.resolve(head.method, rawPath: parts.rawPath, decodedPath: path) {
-        case .notFound:
-            finish(c, seq, Router.notFound(request), ctx, method: head.method, route: nil, started: started)
-        case .methodNotAllowed(let allow):
-            finish(c, seq, Router.methodNotAllowed(request, allow: allow), ctx, method: head.method, route: nil, started: started)
-        case .found(let handler, let route, let parameters):
-            request.route = route
-            request.parameters = parameters
-            switch handler {
-            case .sync(let h):
-                finish(c, seq, Router.run(h, request), ctx, method: head.method, route: route, started: started)
-            case .deferred(let h):
-                let responder = Responder(loop: self, completion: Completion(
-                    fd: c.fd, connectionID: c.id, sequence: seq, response: HTTPResponse(status: 500), context: ctx,
-                    method: head.method, route: route, started: started))
-                if let now = Router.run(h, request, responder) {
-                    // Answered at once (unless the handler also answered through the responder: first wins).
-                    if responder.take() { finish(c, seq, now, ctx, method: head.method, route: route, started: started) }
-                } else if responder.isPending {
-                    c.attach(responder, to: seq)
+        let handler: Router.Handler
+        switch core.router.route(&request, rawPath: parts.rawPath) {
+        case .answer(let response): return finish(c, reserve(route: nil), response)
+        case .handler(let h): handler = h
+        }
+        let seq = reserve(route: request.route)
+        let inflateLimit = limits.maxDecompressedBodyBytes
+        switch handler {
+        case .sync(let h):
+            if let problem = ContentCoding.decode(&request, limit: inflateLimit) { return finish(c, seq, problem) }
+            finish(c, seq, Router.run(h, request))
+        case .deferred(let h):
+            if let problem = ContentCoding.decode(&request, limit: inflateLimit) { return finish(c, seq, problem) }
+            let responder = Responder(loop: self, position: Position(fd: c.fd, connectionID: c.id, sequence: seq), requestID: requestID)
+            if let now = Router.run(h, request, responder) {
+                // Answered at once (unless the handler also answered through the responder: first wins).
+                if responder.take() { finish(c, seq, now) }
+            } else if responder.isPending {
+                c.attach(responder, to: seq)
+            }
+        case .async(let h):
+            let position = Position(fd: c.fd, connectionID: c.id, sequence: seq)
+            Task { [self, request] in
+                var request = request
+                let response = if let problem = ContentCoding.decode(&request, limit: inflateLimit) {
+                    problem
+                } else {
+                    await Router.run(h, request)
                 }
-            case .async(let h):
-                let fd = c.fd, id = c.id, method = head.method
-                Task { [self] in
-                    let response = await Router.run(h, request)
-                    post(Completion(fd: fd, connectionID: id, sequence: seq, response: response, context: ctx,
-                                    method: method, route: route, started: started))
-                }
+                post(Completion(position: position, response: response))
             }
         }
     }
@@ -505,33 +514,44 @@ final class EventLoop: @unchecked Sendable {
             return b
         }
         for done in batch {
-            guard Int(done.fd) < connections.count, let c = connections[Int(done.fd)], c.id == done.connectionID else { continue }
-            finish(c, done.sequence, done.response, done.context, method: done.method, route: done.route, started: done.started)
+            guard let c = connections.connection(fd: done.position.fd, id: done.position.connectionID) else { continue }
+            finish(c, done.position.sequence, done.response)
             processInput(c)
             flush(c)
-            guard connections[Int(c.fd)] === c else { continue }
+            guard connections.contains(c) else { continue }
             if let tls = c.tls, tls.hasBufferedInput, wantsRead(c) {
                 // Plaintext OpenSSL already decrypted will not make the socket readable again.
                 readable(c)
-                guard connections[Int(c.fd)] === c else { continue }
+                guard connections.contains(c) else { continue }
             }
             updateInterest(c)
         }
     }
 
-    private func finish(_ c: Connection, _ seq: UInt64, _ response: HTTPResponse, _ context: ResponseContext,
-                        method: HTTPMethod?, route: String?, started: UInt64) {
-        var ctx = context
+    /// Encodes request `seq`'s response into its slot and queues whatever is now in order.
+    private func finish(_ c: Connection, _ seq: UInt64, _ response: HTTPResponse) {
+        guard let i = c.slotIndex(seq) else { return }
+        var ctx = c.slots[i].answer.context
+        let started = c.slots[i].answer.started
+        let observer = core.observer
+        var method: HTTPMethod?, route: String?
+        if observer != nil {
+            method = c.slots[i].answer.method
+            route = c.slots[i].answer.route
+        }
         if draining && ctx.keepAlive {
             // Shutting down: this is the connection's last response.
             ctx.keepAlive = false
-            if let i = c.slots.firstIndex(where: { $0.sequence == seq }) { c.slots[i].closeAfter = true }
+            c.slots[i].closeAfter = true
         }
         let (head, body) = ResponseEncoder.encode(response, ctx, date: date.current(), serverName: core.serverName)
-        c.fill(seq, head: head, body: body)
+        c.fill(i, head: head, body: body)
         c.drainSlots()
-        if c.slots.isEmpty { c.timer.responsesCompleted(at: now, parser: c.parserProgress) }
-        if let observer = core.observer, let method {
+        if c.slots.isEmpty {
+            c.timer.responsesCompleted(at: now, parser: c.parserProgress)
+            sendContinueIfDue(c)
+        }
+        if let observer, let method {
             observer.requestFinished(method: method, route: route, status: response.status,
                                      seconds: Double(Self.monotonicNow() &- started) / 1e9)
         }
@@ -544,7 +564,7 @@ final class EventLoop: @unchecked Sendable {
             if !c.output.isEmpty {
                 let before = c.unsentBytes
                 if let tls = c.tls { writeTLS(c, tls) } else { writePlain(c) }
-                if connections[Int(c.fd)] !== c { return }
+                if !connections.contains(c) { return }
                 if c.unsentBytes != before || c.output.isEmpty {
                     c.timer.outputProgressed(at: now, drained: c.output.isEmpty)
                 }
@@ -558,8 +578,11 @@ final class EventLoop: @unchecked Sendable {
             if c.nextSequence == sequence { break }
         }
         if c.output.isEmpty && c.closing && c.slots.isEmpty && c.lingerUntil == nil {
-            if c.peerClosed || c.tls != nil {
-                c.tls?.shutdown()
+            // TLS: close_notify first; what the client still sends is then drained undecrypted
+            // (and nothing of OpenSSL's may ask for EPOLLOUT any more).
+            c.tls?.shutdown()
+            c.tlsWait = .none
+            if c.peerClosed {
                 closeConnection(c)
                 return
             }
@@ -567,7 +590,7 @@ final class EventLoop: @unchecked Sendable {
             shutdown(c.fd, Int32(SHUT_WR))
             c.lingerUntil = now &+ Self.lingerTime
             discardInput(c, until: c.lingerUntil!)
-            if connections[Int(c.fd)] !== c { return }
+            if !connections.contains(c) { return }
         }
         updateInterest(c)
     }
@@ -627,10 +650,10 @@ final class EventLoop: @unchecked Sendable {
             listenerPaused = false
         }
         if draining && now >= drainDeadline {
-            for case let c? in connections { closeConnection(c) }
+            for case let c? in connections.byDescriptor { closeConnection(c) }
             return
         }
-        for case let c? in connections {
+        for case let c? in connections.byDescriptor {
             if let linger = c.lingerUntil {
                 if now >= linger { closeConnection(c) }
                 continue
@@ -656,17 +679,15 @@ final class EventLoop: @unchecked Sendable {
         draining = true
         drainDeadline = stopDeadline.load(ordering: .acquiring)
         if listenFD >= 0 {
-            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0)
+            _ = rcrp_epoll_ctl(epfd, Int32(RCRP_EPOLL_CTL_DEL), listenFD, 0, 0)
             close(listenFD)
             listenFD = -1
         }
-        for case let c? in connections where c.isIdle && c.lingerUntil == nil { closeConnection(c) }
+        for case let c? in connections.byDescriptor where c.isIdle && c.lingerUntil == nil { closeConnection(c) }
     }
 
     private func closeConnection(_ c: Connection) {
-        guard Int(c.fd) < connections.count, connections[Int(c.fd)] === c else { return }
-        connections[Int(c.fd)] = nil
-        liveCount -= 1
+        guard connections.remove(c) else { return }
         c.cancelDeferred()
         close(c.fd)
         let open = core.openConnections.wrappingSubtract(1, ordering: .relaxed).newValue

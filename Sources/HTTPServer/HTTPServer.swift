@@ -27,36 +27,66 @@ public final class HTTPServer: Sendable {
 
     public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
 
-    /// Binds, listens and starts the loops; on return the server accepts connections.
+    /// Binds, listens and starts the loops; on return the server accepts connections. On failure
+    /// nothing is left behind: no descriptor stays open, no loop runs, and `start` may be retried.
     public func start() throws {
+        try start(spawn: Self.spawn)
+    }
+
+    /// `spawn` starts a loop's thread (tests make it fail).
+    func start(spawn: (EventLoop) throws(HTTPServerError) -> Void) throws {
         if let setupError { throw HTTPServerError.tls(setupError) }
-        try loops.withLock { loops throws(HTTPServerError) in
+        let port = try loops.withLock { loops throws(HTTPServerError) -> Int in
             guard loops.isEmpty else { throw .alreadyStarted }
             Self.prepareProcess()
-            let config = core.configuration
-            var port = config.port
-            var fds: [Int32] = []
-            do throws(HTTPServerError) {
-                if port != 0 {
-                    // SO_REUSEPORT would let a second server on the same port (same user) start and
-                    // silently take half the connections; a plain bind first says "in use" instead.
-                    close(try Self.listen(host: config.host, port: port, reusePort: false))
+            let (made, port) = try makeLoops()
+            for (i, loop) in made.enumerated() {
+                do throws(HTTPServerError) {
+                    try spawn(loop)
+                } catch {
+                    // Stop the loops already running (at once: nothing they may have accepted is
+                    // kept); the others never ran, and free their descriptors as they go.
+                    let running = made[..<i]
+                    let now = EventLoop.monotonicNow()
+                    for loop in running { loop.requestStop(deadline: now) }
+                    while !running.allSatisfy({ $0.finished.load(ordering: .acquiring) }) { usleep(1000) }
+                    throw error
                 }
-                for _ in 0..<max(1, config.loopCount) {
-                    let fd = try Self.listen(host: config.host, port: port, reusePort: true)
-                    fds.append(fd)
-                    if port == 0 { port = Self.localPort(fd) }
-                }
-                for (i, fd) in fds.enumerated() { loops.append(try EventLoop(core: core, index: i, listenFD: fd)) }
-            } catch {
-                for fd in fds { close(fd) }
-                throw error
             }
+            loops = made
             boundPort.store(port, ordering: .releasing)
-            for loop in loops { try Self.spawn(loop) }
+            return port
         }
         core.logger.info("HTTP server listening", metadata: ["host": "\(core.configuration.host)", "port": "\(port)",
                                                               "tls": "\(core.tls != nil)", "loops": "\(core.configuration.loopCount)"])
+    }
+
+    /// One listener and one loop per configured loop; on failure closes what it opened.
+    private func makeLoops() throws(HTTPServerError) -> ([EventLoop], Int) {
+        let config = core.configuration
+        var port = config.port
+        var listeners: [Int32] = []  // not yet owned by a loop
+        var made: [EventLoop] = []
+        do throws(HTTPServerError) {
+            if port != 0 {
+                // SO_REUSEPORT would let a second server on the same port (same user) start and
+                // silently take half the connections; a plain bind first says "in use" instead.
+                close(try Self.listen(host: config.host, port: port, reusePort: false))
+            }
+            for _ in 0..<max(1, config.loopCount) {
+                let fd = try Self.listen(host: config.host, port: port, reusePort: true)
+                listeners.append(fd)
+                if port == 0 { port = Self.localPort(fd) }
+            }
+            while let fd = listeners.first {
+                made.append(try EventLoop(core: core, index: made.count, listenFD: fd))
+                listeners.removeFirst()
+            }
+        } catch {
+            for fd in listeners { close(fd) }
+            throw error  // the loops made so far never ran: they close their descriptors as they go
+        }
+        return (made, port)
     }
 
     /// Stops accepting, lets in-flight requests finish (answered with `Connection: close`), closes
@@ -130,7 +160,7 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private static func spawn(_ loop: EventLoop) throws(HTTPServerError) {
+    static func spawn(_ loop: EventLoop) throws(HTTPServerError) {
         var thread = pthread_t()
         let box = Unmanaged.passRetained(loop).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in

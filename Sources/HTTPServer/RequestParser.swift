@@ -98,6 +98,20 @@ public struct RequestParser: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Frees the buffers kept for the next request, when between requests with nothing buffered:
+    /// for a connection that will wait a long time (a long poll) before it reads again.
+    public mutating func releaseBuffers() {
+        guard isIdle else { return }
+        buffer = []
+        headStart = 0
+        cursor = 0
+        scanned = 0
+        trailerStart = 0
+        fields = []
+        transferCodings = []
+        body = []
+    }
+
     /// Drops consumed bytes so the buffer does not grow with every pipelined request.
     private mutating func compact() {
         guard headStart > 0 else { return }

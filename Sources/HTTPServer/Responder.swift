@@ -12,21 +12,26 @@ public final class Responder: Sendable {
     }
 
     private enum Target {
-        /// The event loop that owns the connection, and where the answer goes in its pipeline.
-        case loop(EventLoop, EventLoop.Completion)
+        /// The event loop that owns the connection, and where the answer goes in its pipeline
+        /// (the rest of what the answer needs waits in the connection's slot, not here).
+        case loop(EventLoop, EventLoop.Position)
         /// Routing without sockets (`Router.handle`).
         case direct(@Sendable (HTTPResponse) -> Void)
     }
 
     private let target: Target
+    /// The request id the answer will carry (for problem bodies).
+    public let requestID: String
     private let state = Mutex(State())
 
-    init(loop: EventLoop, completion: EventLoop.Completion) {
-        target = .loop(loop, completion)
+    init(loop: EventLoop, position: EventLoop.Position, requestID: String) {
+        target = .loop(loop, position)
+        self.requestID = requestID
     }
 
     init(direct: @escaping @Sendable (HTTPResponse) -> Void) {
         target = .direct(direct)
+        requestID = "local"
     }
 
     /// Dropped without an answer (a handler bug): answer 500 rather than leave the request, and
@@ -34,20 +39,13 @@ public final class Responder: Sendable {
     deinit {
         guard take() else { return }
         let problem = HTTPResponse.serverProblem(500, detail: "The request was dropped without an answer.", requestID: requestID)
-        switch target {
-        case .loop(let loop, var completion):
-            completion.response = problem
-            loop.post(completion)
-        case .direct(let deliver):
-            deliver(problem)
-        }
+        deliver(problem)
     }
 
-    /// The request id the answer will carry (for problem bodies).
-    public var requestID: String {
+    private func deliver(_ response: HTTPResponse) {
         switch target {
-        case .loop(_, let completion): completion.context.requestID
-        case .direct: "local"
+        case .loop(let loop, let position): loop.post(EventLoop.Completion(position: position, response: response))
+        case .direct(let deliver): deliver(response)
         }
     }
 
@@ -59,13 +57,7 @@ public final class Responder: Sendable {
     @discardableResult
     public func respond(_ response: HTTPResponse) -> Bool {
         guard take() else { return false }
-        switch target {
-        case .loop(let loop, var completion):
-            completion.response = response
-            loop.post(completion)
-        case .direct(let deliver):
-            deliver(response)
-        }
+        deliver(response)
         return true
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Method + path-template routing. GET routes answer HEAD; unknown paths get 404 and known paths
 /// with another method 405 with `Allow`, both as problem+json.
 public struct Router: Sendable {
@@ -76,10 +80,13 @@ public struct Router: Sendable {
         path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { $0 }
     }
 
-    /// Finds the handler for a method and raw (still percent-encoded) path.
+    /// Finds the handler for a method and path. Exact routes and templates match the same form:
+    /// the raw path split at its slashes, each segment percent-decoded on its own, so an encoded
+    /// slash (%2F) stays inside its segment (a parameter value) and never makes a new one.
     func resolve(_ method: HTTPMethod, rawPath: Substring, decodedPath: String) -> Resolution {
         var allowed: [HTTPMethod] = []
-        if let candidates = exact[decodedPath] {
+        // The decoded path names the same segments as the raw one unless an escape decoded to '/'.
+        if let candidates = exact[decodedPath], Self.sameSegments(rawPath, decodedPath) {
             for c in candidates where c.method == method { return .found(c.route.handler, route: c.route.template, parameters: [:]) }
             if method == .HEAD {
                 for c in candidates where c.method == .GET { return .found(c.route.handler, route: c.route.template, parameters: [:]) }
@@ -101,6 +108,35 @@ public struct Router: Sendable {
         if allowed.contains(.GET) && !allowed.contains(.HEAD) { allowed.append(.HEAD) }
         var seen = Set<HTTPMethod>()
         return .methodNotAllowed(allow: allowed.filter { seen.insert($0).inserted })
+    }
+
+    private static func sameSegments(_ raw: Substring, _ decoded: String) -> Bool {
+        let percent = UInt8(ascii: "%")
+        let escaped = raw.utf8.withContiguousStorageIfAvailable { $0.count > 0 && memchr($0.baseAddress!, Int32(percent), $0.count) != nil }
+        if escaped == false || (escaped == nil && !raw.utf8.contains(percent)) { return true }
+        let slash = UInt8(ascii: "/")
+        return raw.utf8.lazy.filter { $0 == slash }.count == decoded.utf8.lazy.filter { $0 == slash }.count
+    }
+
+    /// What routing decided: a ready answer (404, 405), or the handler to run.
+    enum Routed {
+        case answer(HTTPResponse)
+        case handler(Handler)
+    }
+
+    /// Routes `request` (whose `path` is decoded and `target` raw), filling in its `route` and
+    /// `parameters`: the one routing step of both the event loop and `handle`.
+    func route(_ request: inout HTTPRequest, rawPath: Substring) -> Routed {
+        switch resolve(request.method, rawPath: rawPath, decodedPath: request.path) {
+        case .notFound:
+            return .answer(Self.notFound(request))
+        case .methodNotAllowed(let allow):
+            return .answer(Self.methodNotAllowed(request, allow: allow))
+        case .found(let handler, let route, let parameters):
+            request.route = route
+            request.parameters = parameters
+            return .handler(handler)
+        }
     }
 
     private static func pick(_ method: HTTPMethod, _ routes: [Route]) -> Route? {
@@ -125,24 +161,19 @@ public struct Router: Sendable {
 
     /// Routes and runs a request without sockets — what the server does, minus framing, headers and gzip.
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        var r = request
         let raw = RequestTarget(request.target)?.rawPath ?? Substring(request.path)
-        switch resolve(request.method, rawPath: raw, decodedPath: request.path) {
-        case .notFound:
-            return Self.notFound(request)
-        case .methodNotAllowed(let allow):
-            return Self.methodNotAllowed(request, allow: allow)
-        case .found(let handler, let route, let parameters):
-            var r = request
-            r.route = route
-            r.parameters = parameters
-            switch handler {
-            case .sync(let h): return Self.run(h, r)
-            case .async(let h): return await Self.run(h, r)
-            case .deferred(let h):
-                return await withCheckedContinuation { continuation in
-                    let responder = Responder { continuation.resume(returning: $0) }
-                    if let now = Self.run(h, r, responder), responder.take() { continuation.resume(returning: now) }
-                }
+        switch route(&r, rawPath: raw) {
+        case .answer(let response):
+            return response
+        case .handler(.sync(let h)):
+            return Self.run(h, r)
+        case .handler(.async(let h)):
+            return await Self.run(h, r)
+        case .handler(.deferred(let h)):
+            return await withCheckedContinuation { continuation in
+                let responder = Responder { continuation.resume(returning: $0) }
+                if let now = Self.run(h, r, responder), responder.take() { continuation.resume(returning: now) }
             }
         }
     }

@@ -27,6 +27,12 @@ public struct Agency: Sendable, Hashable {
         self.active = active
     }
 
+    /// Whether this agency acts on handoffs of `kind` in `area`: active, of that kind, covering
+    /// the area. A handoff it no longer takes is re-routed (agency update or deactivation).
+    public func takes(kind: AgencyKind, area: String) -> Bool {
+        active && self.kind == kind && coverage(of: area) != nil
+    }
+
     /// How specifically this agency covers `area`, or nil if it does not:
     /// an exact code beats any prefix, a longer prefix beats a shorter one, `*` comes last.
     public func coverage(of area: String) -> Int? {

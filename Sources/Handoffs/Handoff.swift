@@ -116,6 +116,24 @@ public struct Handoff: Sendable, Hashable {
         }
     }
 
+    /// Whether the step at `index` of the history put the handoff on the control room's list
+    /// (declined, escalated, unroutable) or took it off: the one test of when the escalation
+    /// feed changes, for the fold, the snapshot and the long-poll wake-ups.
+    public func changedControlRoomList(atStep index: Int) -> Bool {
+        history[index].status.needsControlRoom || (index > 0 && history[index - 1].status.needsControlRoom)
+    }
+
+    /// Whether the handoff's latest step put it on, or took it off, the control room's list.
+    public var lastStepChangedControlRoomList: Bool {
+        changedControlRoomList(atStep: history.count - 1)
+    }
+
+    /// The sequence number of the last record that put the handoff on, or took it off, the
+    /// control room's list (its place in the escalation feed), if any did.
+    public var controlRoomListSeq: UInt64? {
+        history.indices.last(where: changedControlRoomList(atStep:)).map { history[$0].seq }
+    }
+
     /// When this handoff next needs the timer, if ever.
     public var nextDeadline: Date? {
         switch status {

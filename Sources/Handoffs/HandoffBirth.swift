@@ -22,10 +22,22 @@ public struct HandoffBirth: Sendable, Hashable {
         self.deadlines = agencyID == nil ? nil : deadlines
     }
 
+    /// The new handoff as answers show it (API.md's `handoffs[]` of a decision).
+    public var summary: JSONValue {
+        .object(summaryMembers)
+    }
+
+    /// The birth as a ledger record carries it: the summary and the call and decision it belongs to.
     public var json: JSONValue {
+        var object = summaryMembers
+        object["call_id"] = .string(callID)
+        object["decision_id"] = .string(decisionID)
+        return .object(object)
+    }
+
+    private var summaryMembers: JSONObject {
         [
-            "handoff_id": .string(handoffID), "call_id": .string(callID), "decision_id": .string(decisionID),
-            "agency_id": .optional(agencyID), "agency_kind": .string(agencyKind.rawValue),
+            "handoff_id": .string(handoffID), "agency_id": .optional(agencyID), "agency_kind": .string(agencyKind.rawValue),
             "status": .string(agencyID == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue),
             "acknowledge_by": .optional(deadlines.map { RFC3339.format($0.acknowledgeBy) }),
             "accept_by": .optional(deadlines.map { RFC3339.format($0.acceptBy) }),

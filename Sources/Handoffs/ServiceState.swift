@@ -32,12 +32,19 @@ public struct ServiceState: Sendable {
     public mutating func apply(seq: UInt64, at: Date, type: String, actor: String, body: JSONValue) throws(StateFoldError) {
         func fail(_ reason: String) -> StateFoldError { StateFoldError(seq: seq, type: type, reason: reason) }
         guard seq > lastSeq else { throw fail("out of order after \(lastSeq)") }
+        var moveAnswer: JSONValue?
         switch type {
         case "agency.registered", "agency.updated":
             guard let json = body["agency"], case .success(let agency) = Agency.decode(json) else {
                 throw fail("agency is missing or invalid")
             }
             agencies.upsert(agency)
+            // An update that narrows the agency (kind, areas) re-routes, in the same record, the
+            // open handoffs it no longer takes.
+            if type == "agency.updated" {
+                try cancel(body, reason: "agency_updated", seq: seq, at: at, fail: fail)
+                try create(body, seq: seq, at: at, fail: fail)
+            }
         case "agency.deactivated":
             guard let id = body["agency_id"]?.stringValue, agencies[id] != nil else { throw fail("unknown agency") }
             agencies.deactivate(id)
@@ -98,6 +105,10 @@ public struct ServiceState: Sendable {
             guard let id = body["handoff_id"]?.stringValue, handoffs[id] != nil else { throw fail("unknown handoff") }
             guard let move = ServiceState.move(type: type, body: body) else { throw fail("the move's fields are invalid") }
             try moveHandoff(id, move, seq: seq, at: at, fail: fail)
+            // A partner move answers with the handoff as this record left it; a replay of the
+            // same request must show exactly that, so the fold, which alone knows the record's
+            // time and seq, writes the stored answer.
+            if body["idempotency"] != nil, let handoff = handoffs[id] { moveAnswer = handoff.json(call: calls[handoff.callID]) }
         case "key.issued":
             guard let id = body["key_id"]?.stringValue, let agencyID = body["agency_id"]?.stringValue,
                   let hash = body["sha256"]?.stringValue, issuedKeys[id] == nil else { throw fail("key fields missing or key exists") }
@@ -112,7 +123,8 @@ public struct ServiceState: Sendable {
         default:
             throw fail("unknown record type")
         }
-        if let json = body["idempotency"], let entry = IdempotencyEntry(json: json, actor: actor, at: at) {
+        if let json = body["idempotency"], var entry = IdempotencyEntry(json: json, actor: actor, at: at) {
+            if let moveAnswer { entry.response = moveAnswer }
             idempotency[entry.storageKey] = entry
         }
         // Answers past their retention are dropped now and then, by record time, so that every
@@ -220,7 +232,7 @@ public struct ServiceState: Sendable {
         if let agencyID = handoff.agencyID {
             agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
         }
-        if handoff.status.needsControlRoom || (before?.needsControlRoom ?? false) {
+        if handoff.lastStepChangedControlRoomList {
             escalations.record(handoff.id, seq: handoff.changedSeq)
         }
     }

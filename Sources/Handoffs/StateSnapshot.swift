@@ -80,12 +80,7 @@ public enum StateSnapshot {
         // The escalation feed in the order the handoffs last entered or left the control room's list.
         var escalationChanges: [(seq: UInt64, id: String)] = []
         for handoff in state.handoffs.values {
-            var last: UInt64?
-            for (index, step) in handoff.history.enumerated()
-            where step.status.needsControlRoom || (index > 0 && handoff.history[index - 1].status.needsControlRoom) {
-                last = step.seq
-            }
-            if let last { escalationChanges.append((last, handoff.id)) }
+            if let seq = handoff.controlRoomListSeq { escalationChanges.append((seq, handoff.id)) }
         }
         for change in escalationChanges.sorted(by: { $0.seq < $1.seq }) { state.escalations.record(change.id, seq: change.seq) }
         for item in json["idempotency"]?.arrayValue ?? [] {

@@ -22,6 +22,8 @@ public struct FileLedgerOptions: Sendable {
     public var sync: @Sendable (Int32) -> Int32 = { fd in POSIXFile.dataSync(fd) == 0 ? 0 : errno }
     /// Called after each group commit's sync with its duration in seconds and the number of
     /// records it made durable (for the fsync-latency metric); on the sync queue, so keep it quick.
+    /// Writes a batch to a segment: nil, or the errno it failed with. Tests inject failures here.
+    var write: @Sendable (Int32, UnsafeRawBufferPointer) -> Int32? = { fd, bytes in POSIXFile.writeAll(fd, bytes) }
     public var syncObserver: (@Sendable (_ seconds: Double, _ records: Int) -> Void)?
     public var logger = Logger(label: "rcrp.ledger")
 

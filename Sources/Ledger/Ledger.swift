@@ -15,6 +15,7 @@ public protocol Ledger: Sendable {
     func writeSnapshot(_ state: [UInt8], throughSeq: UInt64) throws(LedgerError)
     /// The newest snapshot that passes its checksum and matches the chain; nil if none.
     func latestSnapshot() throws(LedgerError) -> (throughSeq: UInt64, state: [UInt8])?
-    /// Framing, CRCs, seq continuity and the hash chain over every committed record.
+    /// Framing, CRCs, seq continuity and the hash chain over every committed record, read again
+    /// from storage (`FileLedger.verify(full: false)` checks only past what it already verified).
     func verify() throws(LedgerError) -> (records: UInt64, headHash: String)
 }

@@ -18,17 +18,26 @@ enum LedgerScan {
     /// - Parameters:
     ///   - limits: bytes of each segment to look at (committed ends); nil for whole files.
     ///   - tornTailAllowed: whether the last segment may end in a torn record.
+    ///   - after: a record already checked in the first file — its seq, its hash and the
+    ///     offset just past it: the scan starts there instead of at seq 1.
     static func run(
-        _ files: [SegmentFile], limits: [Int]? = nil, tornTailAllowed: Bool, depth: ScanDepth, indexStride: Int
+        _ files: [SegmentFile], limits: [Int]? = nil, tornTailAllowed: Bool, depth: ScanDepth, indexStride: Int,
+        after: (seq: UInt64, hash: [UInt8], offset: Int)? = nil
     ) throws(LedgerError) -> [Segment] {
         let results = Mutex<[Int: Result<SegmentScan, LedgerError>]>([:])
         DispatchQueue.concurrentPerform(iterations: files.count) { position in
             let file = files[position]
             let isLast = position == files.count - 1
             let result = Result { () throws(LedgerError) -> SegmentScan in
-                try withMappedFile(file.path, limit: limits?[position]) { bytes throws(LedgerError) in
+                // Past a verified prefix only the tail is read: fault in just the pages touched.
+                try withMappedFile(file.path, limit: limits?[position], populate: position > 0 || after == nil) { bytes throws(LedgerError) in
                     if let limit = limits?[position], bytes.count < limit {
                         throw .corrupt(segment: file.name, offset: bytes.count, reason: "segment shorter than its committed end \(limit)")
+                    }
+                    if position == 0, let after {
+                        return try SegmentScanner.scan(
+                            bytes, segment: file, expectedSeq: after.seq + 1, prevHash: after.hash,
+                            isLast: isLast && tornTailAllowed, depth: depth, indexStride: indexStride, startOffset: after.offset)
                     }
                     return try SegmentScanner.scan(
                         bytes, segment: file, expectedSeq: file.firstSeq, prevHash: position == 0 ? RecordLayout.genesisHashBytes : nil,
@@ -39,10 +48,10 @@ enum LedgerScan {
         }
         let scans = results.withLock { $0 }
         var out: [Segment] = []
-        var expectedSeq: UInt64 = 1
-        var prevHash = RecordLayout.genesisHashBytes
+        var expectedSeq: UInt64 = after.map { $0.seq + 1 } ?? 1
+        var prevHash = after?.hash ?? RecordLayout.genesisHashBytes
         for (position, file) in files.enumerated() {
-            guard file.firstSeq == expectedSeq else {
+            guard file.firstSeq == expectedSeq || (position == 0 && after != nil) else {
                 throw .corrupt(segment: file.name, offset: 0,
                                reason: "segment starts at seq \(file.firstSeq), expected \(expectedSeq) (gap or overlap between segments)")
             }
@@ -61,14 +70,14 @@ enum LedgerScan {
 
     /// Maps a file (or its first `limit` bytes) read-only for the duration of `body`.
     static func withMappedFile<R>(
-        _ path: String, limit: Int?, _ body: (UnsafeBufferPointer<UInt8>) throws(LedgerError) -> R
+        _ path: String, limit: Int?, populate: Bool = true, _ body: (UnsafeBufferPointer<UInt8>) throws(LedgerError) -> R
     ) throws(LedgerError) -> R {
         let fd = try POSIXFile.openFile(path, flags: O_RDONLY)
         defer { POSIXFile.closeFile(fd) }
         let size = min(try POSIXFile.size(fd, path: path), limit ?? Int.max)
         if size == 0 { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
         #if os(Linux)
-        let flags = MAP_PRIVATE | MAP_POPULATE
+        let flags = populate ? MAP_PRIVATE | MAP_POPULATE : MAP_PRIVATE
         #else
         let flags = MAP_PRIVATE
         #endif

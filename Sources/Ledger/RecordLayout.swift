@@ -1,4 +1,5 @@
 import Digests
+import JSON
 
 /// The fixed textual layout of a record payload, which is what makes the hash unambiguous:
 ///
@@ -59,19 +60,52 @@ enum RecordLayout {
         return hash
     }
 
+    /// `,"type":<t>,"actor":<a>,"body":<b>`: the part of a payload that does not depend on its
+    /// place in the chain, so appenders can serialise it in parallel before the writer runs.
+    /// `capacity`: the expected size, so that the buffer is not grown again and again.
+    static func members(_ event: LedgerEvent, capacity: Int = 64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.string(event.type).serialize(into: &out)
+        out.append(contentsOf: #","actor":"#.utf8)
+        JSONValue.string(event.actor).serialize(into: &out)
+        out.append(contentsOf: #","body":"#.utf8)
+        event.body.serialize(into: &out)
+        return out
+    }
+
     /// Appends one whole framed record (length, CRC, sealed payload) in place, without an
-    /// intermediate payload array: the writer's hot path. Returns the hash as 64 hex bytes.
+    /// intermediate payload array: the writer's hot path. Returns where in `buffer` the hash's
+    /// 64 hex bytes are.
     static func appendFramedRecord(
-        to buffer: inout [UInt8], seq: UInt64, at: String, typeJSON: [UInt8], actorJSON: [UInt8], bodyJSON: [UInt8], prevHash: [UInt8]
-    ) -> [UInt8] {
+        to buffer: inout [UInt8], seq: UInt64, at: [UInt8], members: [UInt8], prevHash: some Collection<UInt8>, hasher: RecordHasher
+    ) -> Range<Int> {
         let frameStart = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: RecordFrame.headerSize))
         let payloadStart = buffer.count
-        appendUnsealed(to: &buffer, seq: seq, at: at, typeJSON: typeJSON, actorJSON: actorJSON, bodyJSON: bodyJSON, prevHash: prevHash)
-        let hash = buffer.withUnsafeBufferPointer { hexBytes(SHA256.hash(UnsafeBufferPointer(rebasing: $0[payloadStart...]))) }
+        buffer.append(contentsOf: seqPrefix)
+        appendDecimal(seq, to: &buffer)
+        buffer.append(contentsOf: #","at":""#.utf8)
+        buffer.append(contentsOf: at)
+        buffer.append(UInt8(ascii: "\""))
+        buffer.append(contentsOf: members)
+        buffer.append(contentsOf: prevHashKey)
+        buffer.append(contentsOf: prevHash)
+        buffer.append(contentsOf: #""}"#.utf8)
+        let digest = buffer.withUnsafeBufferPointer { hasher.hash(UnsafeBufferPointer(rebasing: $0[payloadStart...])) }
         buffer.removeLast()
         buffer.append(contentsOf: hashKey)
-        buffer.append(contentsOf: hash)
+        let hashStart = buffer.count
+        buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 64))
+        buffer.withUnsafeMutableBufferPointer { out in
+            hexDigits.withUnsafeBufferPointer { digits in
+                for (i, byte) in digest.enumerated() {
+                    out[hashStart + 2 * i] = digits[Int(byte >> 4)]
+                    out[hashStart + 2 * i + 1] = digits[Int(byte & 0x0f)]
+                }
+            }
+        }
         buffer.append(contentsOf: #""}"#.utf8)
         let length = UInt32(buffer.count - payloadStart)
         let crc = buffer.withUnsafeBufferPointer { CRC32.checksum(UnsafeBufferPointer(rebasing: $0[payloadStart...])) }
@@ -79,7 +113,19 @@ enum RecordLayout {
             raw.storeBytes(of: length.littleEndian, toByteOffset: frameStart, as: UInt32.self)
             raw.storeBytes(of: crc.littleEndian, toByteOffset: frameStart + 4, as: UInt32.self)
         }
-        return hash
+        return hashStart ..< hashStart + 64
+    }
+
+    /// The decimal digits of `value`, without a String in between.
+    private static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

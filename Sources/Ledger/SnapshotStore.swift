@@ -85,6 +85,11 @@ struct SnapshotStore: Sendable {
         return nil
     }
 
+    /// The through seq of the newest snapshot file, by name only (not yet checked).
+    func newestThroughSeq() throws(LedgerError) -> UInt64? {
+        try snapshots().last?.0
+    }
+
     /// Removes temporaries a crash left behind.
     func removeTemporaries() throws(LedgerError) {
         for name in try POSIXFile.list(directory) where name.contains(".tmp-") {

@@ -23,7 +23,7 @@ struct CreatedCall: Sendable {
         out.members(fields)
         out.key("handoffs"); out.beginArray()
         for birth in births {
-            // The members of `RCRPService.handoffSummary`, in its order.
+            // The members of `HandoffBirth.summary`, in its order.
             out.beginObject()
             out.key("handoff_id"); out.string(birth.handoffID)
             out.key("agency_id"); out.optional(birth.agencyID)
@@ -42,7 +42,7 @@ struct CreatedCall: Sendable {
     var json: JSONValue {
         var answer: JSONObject = ["call_id": .string(callID), "decision_id": .string(decisionID), "incident_ref": .string(incidentRef)]
         for (key, value) in fields { answer[key] = value }
-        answer["handoffs"] = .array(births.map(RCRPService.handoffSummary))
+        answer["handoffs"] = .array(births.map(\.summary))
         answer["decided_at"] = .string(decidedAt)
         return .object(answer)
     }

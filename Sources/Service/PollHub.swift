@@ -26,22 +26,8 @@ protocol PollWaiter: AnyObject, Sendable {
 /// object and nothing else: no Task, no continuation, no thread, no per-poll timer. A change to
 /// its topic wakes it, and one sweeper task wakes the polls whose wait has run out.
 final class PollHub: Sendable {
-    /// One waiter inline (the usual case: one poller per agency), else an array.
-    private enum Bucket {
-        case one(any PollWaiter)
-        case many([any PollWaiter])
-
-        var all: [any PollWaiter] {
-            switch self {
-            case .one(let w): [w]
-            case .many(let ws): ws
-            }
-        }
-    }
-
     private struct Waiters {
-        var byTopic: [PollTopic: Bucket] = [:]
-        var count = 0
+        var table = WaiterTable()
         var earliest: ContinuousClock.Instant?
         var sweeping = false
         /// After `wakeAll` (shutdown) nothing waits: every poll is woken at once.
@@ -57,7 +43,7 @@ final class PollHub: Sendable {
         self.capacity = capacity
     }
 
-    var waiting: Int { waiters.withLock { $0.count } }
+    var waiting: Int { waiters.withLock { $0.table.count } }
 
     var isClosed: Bool { waiters.withLock { $0.closed } }
 
@@ -67,20 +53,11 @@ final class PollHub: Sendable {
     /// polls already wait (a poll waiting again after a wake-up was admitted before). After
     /// shutdown the waiter is woken at once.
     func wait(_ waiter: any PollWaiter, admitted: Bool, isReady: () -> Bool) -> Bool {
-        let topic = waiter.topic
         let deadline = waiter.deadline
         let outcome = waiters.withLock { waiters -> (registered: Bool, full: Bool, startSweeper: Bool) in
             if waiters.closed { return (false, false, false) }
-            guard admitted || waiters.count < capacity else { return (false, true, false) }
-            switch waiters.byTopic[topic] {
-            case nil: waiters.byTopic[topic] = .one(waiter)
-            case .one(let other)?: waiters.byTopic[topic] = .many([other, waiter])
-            case .many(var ws)?:
-                waiters.byTopic[topic] = nil
-                ws.append(waiter)
-                waiters.byTopic[topic] = .many(ws)
-            }
-            waiters.count += 1
+            guard admitted || waiters.table.count < capacity else { return (false, true, false) }
+            waiters.table.insert(waiter)
             if waiters.earliest.map({ deadline < $0 }) ?? true { waiters.earliest = deadline }
             let start = !waiters.sweeping
             waiters.sweeping = true
@@ -107,11 +84,7 @@ final class PollHub: Sendable {
         guard !keys.isEmpty else { return }
         let woken = waiters.withLock { waiters -> [any PollWaiter] in
             var woken: [any PollWaiter] = []
-            for topic in keys {
-                guard let bucket = waiters.byTopic.removeValue(forKey: topic) else { continue }
-                woken.append(contentsOf: bucket.all)
-            }
-            waiters.count -= woken.count
+            for topic in keys { waiters.table.removeAll(topic, into: &woken) }
             return woken
         }
         for waiter in woken { waiter.wake() }
@@ -120,9 +93,7 @@ final class PollHub: Sendable {
     /// Wakes everything and lets nothing wait again (shutdown).
     func wakeAll() {
         let all = waiters.withLock { waiters -> [any PollWaiter] in
-            let all = waiters.byTopic.values.flatMap(\.all)
-            waiters.byTopic = [:]
-            waiters.count = 0
+            let all = waiters.table.removeAll()
             waiters.earliest = nil
             waiters.closed = true
             return all
@@ -136,29 +107,13 @@ final class PollHub: Sendable {
             try? await Task.sleep(for: Self.tick)
             let now = ContinuousClock.now
             let (expired, done) = waiters.withLock { waiters -> ([any PollWaiter], Bool) in
-                if waiters.count == 0 {
+                if waiters.table.count == 0 {
                     waiters.sweeping = false
                     waiters.earliest = nil
                     return ([], true)
                 }
                 guard let earliest = waiters.earliest, earliest <= now else { return ([], false) }
-                var expired: [any PollWaiter] = []
-                var next: ContinuousClock.Instant?
-                for topic in Array(waiters.byTopic.keys) {
-                    guard let bucket = waiters.byTopic[topic] else { continue }
-                    var kept: [any PollWaiter] = []
-                    for waiter in bucket.all {
-                        if waiter.deadline <= now {
-                            expired.append(waiter)
-                        } else {
-                            kept.append(waiter)
-                            if next.map({ waiter.deadline < $0 }) ?? true { next = waiter.deadline }
-                        }
-                    }
-                    if kept.count == bucket.all.count { continue }
-                    waiters.byTopic[topic] = kept.isEmpty ? nil : kept.count == 1 ? .one(kept[0]) : .many(kept)
-                }
-                waiters.count -= expired.count
+                let (expired, next) = waiters.table.removeExpired(at: now)
                 waiters.earliest = next
                 return (expired, false)
             }
@@ -169,15 +124,108 @@ final class PollHub: Sendable {
 
     /// Takes `waiter` out of the hub; false when it was not there (already woken or cancelled).
     private func remove(_ waiter: any PollWaiter) -> Bool {
-        let topic = waiter.topic
-        return waiters.withLock { waiters -> Bool in
-            guard let bucket = waiters.byTopic[topic] else { return false }
-            var rest = bucket.all
-            guard let i = rest.firstIndex(where: { $0 === waiter }) else { return false }
-            rest.remove(at: i)
-            waiters.byTopic[topic] = rest.isEmpty ? nil : rest.count == 1 ? .one(rest[0]) : .many(rest)
-            waiters.count -= 1
-            return true
+        waiters.withLock { $0.table.remove(waiter) }
+    }
+}
+
+/// The waiting polls themselves, as compactly as a hash table allows: one 16-byte reference per
+/// slot, found by its topic with linear probing (several polls of one topic sit in one probe
+/// run). A dictionary of topic to waiters costs 40 bytes per bucket at twice the buckets, which
+/// for a thousand waiting partners was more than their polls' own objects.
+struct WaiterTable {
+    private var slots: [(any PollWaiter)?] = []
+    private(set) var count = 0
+
+    /// Grows by half when more than 7/8 full, keeping probe runs short without doubling.
+    private static func capacity(for count: Int) -> Int { max(8, count + count / 2) }
+
+    private func home(_ topic: PollTopic) -> Int {
+        Int(UInt(bitPattern: topic.hashValue) % UInt(slots.count))
+    }
+
+    mutating func insert(_ waiter: any PollWaiter) {
+        if (count + 1) * 8 > slots.count * 7 { resize(to: Self.capacity(for: count + 1)) }
+        var i = home(waiter.topic)
+        while slots[i] != nil { i = (i + 1) % slots.count }
+        slots[i] = waiter
+        count += 1
+    }
+
+    /// Takes out this very waiter; false when it is not here.
+    mutating func remove(_ waiter: any PollWaiter) -> Bool {
+        guard count > 0 else { return false }
+        var i = home(waiter.topic)
+        while let w = slots[i] {
+            if w === waiter {
+                delete(at: i)
+                return true
+            }
+            i = (i + 1) % slots.count
+        }
+        return false
+    }
+
+    /// Takes out every waiter on `topic`, appending them to `woken`.
+    mutating func removeAll(_ topic: PollTopic, into woken: inout [any PollWaiter]) {
+        guard count > 0 else { return }
+        var i = home(topic)
+        while let w = slots[i] {
+            if w.topic == topic {
+                woken.append(w)
+                delete(at: i)  // shifts a later member of the run into i: look at i again
+            } else {
+                i = (i + 1) % slots.count
+            }
+        }
+    }
+
+    /// Takes out everything.
+    mutating func removeAll() -> [any PollWaiter] {
+        let all = slots.compactMap { $0 }
+        slots = []
+        count = 0
+        return all
+    }
+
+    /// Takes out the waiters whose deadline has passed; also says the earliest deadline left.
+    mutating func removeExpired(at now: ContinuousClock.Instant) -> ([any PollWaiter], ContinuousClock.Instant?) {
+        let expired = slots.compactMap { $0 }.filter { $0.deadline <= now }
+        for waiter in expired { _ = remove(waiter) }
+        var next: ContinuousClock.Instant?
+        for case let w? in slots where next.map({ w.deadline < $0 }) ?? true { next = w.deadline }
+        if count * 4 < slots.count && slots.count > 8 { resize(to: Self.capacity(for: count)) }
+        return (expired, next)
+    }
+
+    /// Empties slot `i` and moves later members of its probe run back, so that every waiter stays
+    /// reachable from its home slot without tombstones.
+    private mutating func delete(at i: Int) {
+        var hole = i
+        slots[hole] = nil
+        count -= 1
+        var j = (hole + 1) % slots.count
+        while let w = slots[j] {
+            let h = home(w.topic)
+            // w may move into the hole if its home is not in the cyclic range (hole, j].
+            let between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j)
+            if !between {
+                slots[hole] = w
+                slots[j] = nil
+                hole = j
+            }
+            j = (j + 1) % slots.count
+        }
+    }
+
+    private mutating func resize(to capacity: Int) {
+        let old = slots
+        slots = Array(repeating: nil, count: capacity)
+        count = 0
+        for case let w? in old {
+            var i = home(w.topic)
+            while slots[i] != nil { i = (i + 1) % slots.count }
+            slots[i] = w
+            count += 1
         }
     }
 }

@@ -44,19 +44,29 @@ extension RCRPService {
         }
     }
 
+    /// PUT replaces the details; `active` left out keeps the agency as it is (`AgencyUpdate`).
+    /// Open handoffs the changed agency no longer takes (another kind, areas that no longer
+    /// cover the call) are re-routed in the same record, as deactivation does.
     func updateAgency(_ request: HTTPRequest) async throws -> HTTPResponse {
         let principal = try authorize(request, [.admin])
         let id = request.parameters["id"] ?? ""
-        let agency = try decodeAgency(RequestBody.json(request), pathID: id)
-        return try await write(request, principal, conflictKeys: ["agency:\(id)"]) { state, _ throws(APIError) in
+        let update: AgencyUpdate
+        switch AgencyUpdate.decode(try RequestBody.json(request), id: id) {
+        case .success(let decoded): update = decoded
+        case .failure(let error): throw APIError.invalid(error.problems)
+        }
+        // Exclusive like deactivation: it may cancel handoffs that other commands would move.
+        return try await write(request, principal, conflictKeys: ["agency:\(id)"], exclusive: true) { [self] state, now throws(APIError) in
             guard let existing = state.agencies[id] else {
                 throw APIError.notFound("No agency \(id); register it with POST /v1/agencies.")
             }
+            let agency = update.applied(to: existing)
             if existing.active && !agency.active {
                 throw APIError.invalid([BodyProblem(field: "active", problem: "deactivate with DELETE /v1/agencies/\(id), which re-routes its handoffs")])
             }
-            if existing == agency { return .unchanged(status: 200, answer: agency.json) }
-            return .write(type: "agency.updated", body: ["agency": agency.json], status: 200, answer: agency.json)
+            let moved = reroute(from: agency, state: state, now: now)
+            if existing == agency && moved.cancelled.isEmpty { return .unchanged(status: 200, answer: agency.json) }
+            return .write(type: "agency.updated", body: moved.recordBody(["agency": agency.json]), status: 200, answer: agency.json)
         }
     }
 
@@ -74,30 +84,62 @@ extension RCRPService {
         let id = request.parameters["id"] ?? ""
         return try await write(request, principal, conflictKeys: ["agency:\(id)"], exclusive: true) { [self] state, now throws(APIError) in
             guard var agency = state.agencies[id] else { throw APIError.notFound("No agency \(id).") }
+            let wasActive = agency.active
             agency.active = false
-            guard state.agencies[id]?.active == true else {
+            let moved = reroute(from: agency, state: state, now: now)
+            // Deactivating again changes nothing, unless a handoff was somehow left with it.
+            guard wasActive || !moved.cancelled.isEmpty else {
                 return .unchanged(status: 200, answer: ["agency": agency.json, "rerouted": []])
             }
-            var cancelled: [String] = []
-            var births: [HandoffBirth] = []
-            var rerouted: [JSONValue] = []
-            for handoff in state.handoffs.values.sorted(by: { $0.changedSeq < $1.changedSeq })
-            where handoff.agencyID == id && handoff.status.isOpen {
-                guard let entry = state.calls[handoff.callID], case .success(let call) = Call.decode(entry.call) else { continue }
+            return .write(type: "agency.deactivated", body: moved.recordBody(["agency_id": .string(id)]), status: 200,
+                          answer: ["agency": agency.json, "rerouted": .array(moved.rerouted)])
+        }
+    }
+
+    /// Open handoffs taken away from an agency, and where each went.
+    struct Rerouting {
+        var cancelled: [String] = []
+        var births: [HandoffBirth] = []
+        /// `{"from": <old handoff id>, "to": <new handoff summary>}` for each.
+        var rerouted: [JSONValue] = []
+
+        /// A record body with the cancelled handoffs and their replacements (one record per command).
+        func recordBody(_ base: JSONObject) -> JSONObject {
+            var body = base
+            body["cancelled"] = .array(cancelled.map(JSONValue.string))
+            body["handoffs"] = .array(births.map(\.json))
+            return body
+        }
+    }
+
+    /// The one path for an agency that will no longer act on some of its open handoffs (it was
+    /// deactivated, or changed kind or areas): each open handoff that `agency` (as it will be)
+    /// does not take is cancelled and replaced by a handoff to the next agency that covers the
+    /// call, or by an unroutable one that escalates at once — when none does, and when the
+    /// recorded call no longer decodes (a newer schema), so that it can never be routed blindly
+    /// nor left where nobody will act on it.
+    func reroute(from agency: Agency, state: ServiceState, now: Date) -> Rerouting {
+        var moved = Rerouting()
+        // The agency's feed holds each of its handoffs once, in the order they last changed.
+        for change in state.agencyFeeds[agency.id]?.changes(after: 0, limit: Int.max) ?? [] {
+            guard let handoff = state.handoffs[change.id], handoff.agencyID == agency.id, handoff.status.isOpen,
+                  let entry = state.calls[handoff.callID], !agency.takes(kind: handoff.agencyKind, area: entry.area) else { continue }
+            let next: HandoffBirth
+            if case .success(let call) = Call.decode(entry.call) {
                 let decision = entry.decisions.last { $0["decision_id"]?.stringValue == handoff.decisionID } ?? entry.decision
                 let minutes = (decision["acknowledge_within_minutes"]?.intValue.map(Int.init),
                                decision["accept_within_minutes"]?.intValue.map(Int.init))
-                let next = birth(kind: handoff.agencyKind, call: call, callID: handoff.callID, decisionID: handoff.decisionID,
-                                 ruleMinutes: minutes, state: state, now: now, excluding: [id])
-                cancelled.append(handoff.id)
-                births.append(next)
-                rerouted.append(["from": .string(handoff.id), "to": Self.handoffSummary(next)])
+                next = birth(kind: handoff.agencyKind, call: call, callID: handoff.callID, decisionID: handoff.decisionID,
+                             ruleMinutes: minutes, state: state, now: now, excluding: [agency.id])
+            } else {
+                next = HandoffBirth(handoffID: Identifier.make("h", at: now), callID: handoff.callID, decisionID: handoff.decisionID,
+                                    agencyID: nil, agencyKind: handoff.agencyKind, deadlines: nil)
             }
-            let body: JSONObject = ["agency_id": .string(id), "cancelled": .array(cancelled.map(JSONValue.string)),
-                                    "handoffs": .array(births.map(\.json))]
-            return .write(type: "agency.deactivated", body: body, status: 200,
-                          answer: ["agency": agency.json, "rerouted": .array(rerouted)])
+            moved.cancelled.append(handoff.id)
+            moved.births.append(next)
+            moved.rerouted.append(["from": .string(handoff.id), "to": next.summary])
         }
+        return moved
     }
 
     // MARK: POST /v1/agencies/{id}/keys, DELETE /v1/agencies/{id}/keys/{key_id} — admin

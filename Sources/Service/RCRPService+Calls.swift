@@ -128,27 +128,30 @@ extension RCRPService {
         let to = try Query.date(request, "to")
         let cursor = try Query.cursor(request, "cursor")
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        return await disclose(request, principal) { state, _ in
-            var items: [JSONValue] = []
-            var ids: [String] = []
-            var position = Int(min(cursor, UInt64(state.callOrder.count)))
-            var nextCursor: JSONValue = .null
-            while position < state.callOrder.count {
-                guard let entry = state.calls[state.callOrder[position]] else { position += 1; continue }
-                position += 1
-                if let outcome, entry.outcome != outcome { continue }
-                if let callType, entry.callType != callType { continue }
-                if let from, entry.receivedAt < from { continue }
-                if let to, entry.receivedAt >= to { continue }
-                items.append(RCRPService.callSummary(entry))
-                ids.append(entry.id)
-                if items.count == limit {
-                    if position < state.callOrder.count { nextCursor = .string(String(position)) }
-                    break
-                }
+        // A rare filter may scan every call: it scans copy-on-write copies taken under the lock,
+        // outside it and outside the committer, so that it holds up neither (calls are only
+        // ever added, so the page is the same as under the lock).
+        let (order, calls) = state.read { ($0.callOrder, $0.calls) }
+        var items: [JSONValue] = []
+        var ids: [String] = []
+        var position = Int(min(cursor, UInt64(order.count)))
+        var nextCursor: JSONValue = .null
+        while position < order.count {
+            guard let entry = calls[order[position]] else { position += 1; continue }
+            position += 1
+            if let outcome, entry.outcome != outcome { continue }
+            if let callType, entry.callType != callType { continue }
+            if let from, entry.receivedAt < from { continue }
+            if let to, entry.receivedAt >= to { continue }
+            items.append(RCRPService.callSummary(entry))
+            ids.append(entry.id)
+            if items.count == limit {
+                if position < order.count { nextCursor = .string(String(position)) }
+                break
             }
-            return Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
         }
+        let page = Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
+        return await disclose(request, principal) { _, _ in page }
     }
 
     // MARK: POST /v1/calls/{call_id}/retriage
@@ -171,8 +174,14 @@ extension RCRPService {
             decision.assumed = call.assumed
             let decisionID = Identifier.make("d", at: now)
             let flags = entry.flags
+            // An agency that declined this call is not handed it straight back (the decline
+            // returned it to the control room); with no other agency, the handoff is unroutable.
+            let declinedBy = Set(entry.handoffIDs.compactMap { id in
+                state.handoffs[id].flatMap { $0.status == .declined ? $0.agencyID : nil }
+            })
             let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, call: call, decisionID: decisionID,
-                                                decision: decision, state: state, now: now)
+                                                ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes),
+                                                state: state, now: now, excluding: declinedBy)
             var recorded = decisionFields(decision, flags: flags)
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "retriage"
@@ -356,15 +365,11 @@ extension RCRPService {
     }
 
     /// After a new decision: open handoffs of kinds no longer wanted (and unroutable ones) are
-    /// cancelled; wanted kinds without an open handoff get a new one. Nothing is overwritten.
-    func reconcile(_ entry: CallEntry, kinds: [AgencyKind], call: Call, decisionID: String, decision: Decision,
-                   state: ServiceState, now: Date) -> (cancelled: [String], births: [HandoffBirth]) {
-        reconcile(entry, kinds: kinds, call: call, decisionID: decisionID,
-                  ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), state: state, now: now)
-    }
-
+    /// cancelled; wanted kinds without an open or completed handoff get a new one, never to an
+    /// agency in `excluding`. Nothing is overwritten.
     func reconcile(_ entry: CallEntry, kinds: [AgencyKind], call: Call, decisionID: String,
-                   ruleMinutes: (acknowledge: Int?, accept: Int?), state: ServiceState, now: Date) -> (cancelled: [String], births: [HandoffBirth]) {
+                   ruleMinutes: (acknowledge: Int?, accept: Int?), state: ServiceState, now: Date,
+                   excluding: Set<String> = []) -> (cancelled: [String], births: [HandoffBirth]) {
         let wanted = Set(kinds)
         var covered = Set<AgencyKind>()
         var cancelled: [String] = []
@@ -372,12 +377,14 @@ extension RCRPService {
             guard let handoff = state.handoffs[id] else { continue }
             if handoff.status == .unroutable || (handoff.status.isOpen && !wanted.contains(handoff.agencyKind)) {
                 cancelled.append(id)
-            } else if handoff.status.isOpen {
+            } else if handoff.status.isOpen || handoff.status == .completed {
+                // An agency that has done its part is not asked again for the same call.
                 covered.insert(handoff.agencyKind)
             }
         }
         let births = kinds.uniqued().filter { !covered.contains($0) }.map { kind in
-            birth(kind: kind, call: call, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes, state: state, now: now)
+            birth(kind: kind, call: call, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes,
+                  state: state, now: now, excluding: excluding)
         }
         return (cancelled, births)
     }
@@ -385,7 +392,7 @@ extension RCRPService {
     func decisionAnswer(callID: String, entry: CallEntry, decision: JSONObject, cancelled: [String], births: [HandoffBirth]) -> JSONValue {
         var answer: JSONObject = ["call_id": .string(callID), "incident_ref": .string(entry.incidentRef)]
         for (key, value) in decision { answer[key] = value }
-        answer["handoffs"] = .array(births.map(Self.handoffSummary))
+        answer["handoffs"] = .array(births.map(\.summary))
         answer["cancelled_handoffs"] = .array(cancelled.map(JSONValue.string))
         return .object(answer)
     }
@@ -394,16 +401,6 @@ extension RCRPService {
         if policeAttend { return "Tell the caller that police will attend." }
         let who = kinds.isEmpty ? "the right service" : kinds.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")
         return "Tell the caller that police will not attend, that \(who) will be asked to help, and to call 999 again if anyone is in immediate danger."
-    }
-
-    static func handoffSummary(_ birth: HandoffBirth) -> JSONValue {
-        [
-            "handoff_id": .string(birth.handoffID), "agency_id": .optional(birth.agencyID),
-            "agency_kind": .string(birth.agencyKind.rawValue),
-            "status": .string(birth.agencyID == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue),
-            "acknowledge_by": .optional(birth.deadlines.map { RFC3339.format($0.acknowledgeBy) }),
-            "accept_by": .optional(birth.deadlines.map { RFC3339.format($0.acceptBy) }),
-        ]
     }
 
     static func callSummary(_ entry: CallEntry) -> JSONValue {
@@ -424,7 +421,7 @@ extension RCRPService {
             "recorded_at": .string(RFC3339.format(entry.createdAt)), "call": entry.call,
             "decisions": .array(entry.decisions),
             "received_at": .string(RFC3339.format(entry.receivedAt)),
-            "handoffs": .array(entry.handoffIDs.compactMap { state.handoffs[$0].map { Self.handoffJSON($0, call: nil) } }),
+            "handoffs": .array(entry.handoffIDs.compactMap { state.handoffs[$0].map { $0.json(call: nil) } }),
             // The latest time the caller was told; every time is in the ledger.
             "caller_informed": entry.callerInformed.last ?? .null,
         ]

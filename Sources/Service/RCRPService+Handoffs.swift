@@ -3,6 +3,7 @@ import Handoffs
 import HTTPServer
 import JSON
 import Ledger
+import Synchronization
 
 extension RCRPService {
     /// The partner moves of API.md, by path.
@@ -145,7 +146,7 @@ extension RCRPService {
                     var callIDs: [String] = []
                     for change in changes {
                         guard let handoff = state.handoffs[change.id] else { continue }
-                        items.append(RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]))
+                        items.append(handoff.json(call: state.calls[handoff.callID]))
                         callIDs.append(handoff.callID)
                     }
                     var next = max(after, changes.last?.seq ?? 0)
@@ -172,7 +173,7 @@ extension RCRPService {
         let id = request.parameters["handoff_id"] ?? ""
         return await disclose(request, principal) { state, _ throws(APIError) in
             let handoff = try RCRPService.handoff(id, for: principal, in: state)
-            return Disclosure(answer: RCRPService.handoffJSON(handoff, call: state.calls[handoff.callID]),
+            return Disclosure(answer: handoff.json(call: state.calls[handoff.callID]),
                               callIDs: [handoff.callID], handoffIDs: [id])
         }
     }
@@ -216,7 +217,12 @@ extension RCRPService {
         case .complete: .complete(by: by, note: note)
         }
         let declineReason = reason
-        return try await write(request, principal, conflictKeys: ["handoff:\(id)"]) { state, _ throws(APIError) in
+        // A partner move must not share a batch with a retriage or override of the same call:
+        // either may cancel this handoff, and the later record would then not apply.
+        var keys = ["handoff:\(id)"]
+        if let callID = state.read({ $0.handoffs[id]?.callID }) { keys.append("call:\(callID)") }
+        let decided = DecidedMove()
+        let response = try await write(request, principal, conflictKeys: keys) { state, now throws(APIError) in
             let handoff = try RCRPService.handoff(id, for: principal, in: state)
             let changes: Bool
             do throws(HandoffConflict) {
@@ -225,54 +231,51 @@ extension RCRPService {
                 throw APIError.conflict(error.description)
             }
             let call = state.calls[handoff.callID]
-            guard changes else { return .unchanged(status: 200, answer: RCRPService.handoffJSON(handoff, call: call)) }
+            guard changes else { return .unchanged(status: 200, answer: handoff.json(call: call)) }
             var body: JSONObject = ["handoff_id": .string(id), "by": .string(by)]
             if let note { body["note"] = .string(note) }
             if let declineReason { body["reason"] = .string(declineReason.rawValue) }
-            // The answer shows the handoff as it will be once the record is applied.
-            var answer = RCRPService.handoffJSON(handoff, call: call).objectValue ?? [:]
-            answer["status"] = .string(move.target.rawValue)
-            return .write(type: "handoff.\(move.name)", body: body, status: 200, answer: .object(answer))
+            decided.set(handoff)
+            // Sent only if the handoff cannot be read back (see `durableAnswer`); the stored
+            // idempotent answer is written by the fold, which knows the record's time and seq.
+            let predicted = (try? handoff.applying(move, at: now, seq: handoff.changedSeq)).flatMap { result -> JSONValue? in
+                if case .changed(let next) = result { return next.json(call: call) }
+                return nil
+            } ?? handoff.json(call: call)
+            return .write(type: "handoff.\(move.name)", body: body, status: 200, answer: predicted, stored: .null)
+        }
+        guard response.status == 200, response.headers["Idempotent-Replayed"] == nil, let before = decided.handoff,
+              let answer = durableAnswer(before: before, move: move, principal: principal,
+                                         idempotencyKey: request.headers["Idempotency-Key"]) else { return response }
+        var durable = response
+        durable.body = answer.serialized()
+        return durable
+    }
+
+    /// The handoff as the move's durable record left it (not as it is now, if later moves were
+    /// already applied): the state the move was decided on, moved at the record's time and seq.
+    /// With an `Idempotency-Key`, the answer the fold stored, so that a replay is byte-identical.
+    private func durableAnswer(before: Handoff, move: HandoffMove, principal: Principal, idempotencyKey: String?) -> JSONValue? {
+        state.read { state -> JSONValue? in
+            if let idempotencyKey,
+               let stored = state.idempotency[IdempotencyEntry.storageKey(actor: principal.keyID, key: idempotencyKey)]?.response,
+               !stored.isNull {
+                return stored
+            }
+            guard let durable = state.handoffs[before.id], durable.history.count > before.history.count else { return nil }
+            let step = durable.history[before.history.count]
+            guard step.status == move.target, case .changed(let after)? = try? before.applying(move, at: step.at, seq: step.seq) else {
+                return nil
+            }
+            return after.json(call: state.calls[after.callID])
         }
     }
 
-    // MARK: - JSON
+    /// The handoff a partner move was decided on, handed from the committer back to the request.
+    private final class DecidedMove: Sendable {
+        private let value = Mutex<Handoff?>(nil)
 
-    /// The whole handoff as partners and the control room see it: its state, deadlines and
-    /// history, and (when the call is given) the call facts and the decision that created it.
-    static func handoffJSON(_ handoff: Handoff, call: CallEntry?) -> JSONValue {
-        var object: JSONObject = [
-            "handoff_id": .string(handoff.id), "call_id": .string(handoff.callID), "decision_id": .string(handoff.decisionID),
-            "agency_id": .optional(handoff.agencyID), "agency_kind": .string(handoff.agencyKind.rawValue),
-            "status": .string(handoff.status.rawValue), "created_at": .string(RFC3339.format(handoff.createdAt)),
-            "updated_at": .string(RFC3339.format(handoff.history.last?.at ?? handoff.createdAt)),
-            "acknowledge_by": .optional(handoff.acknowledgeBy.map(RFC3339.format)),
-            "accept_by": .optional(handoff.acceptBy.map(RFC3339.format)),
-            "acknowledged_at": .optional(handoff.acknowledgedAt.map(RFC3339.format)),
-            "accepted_at": .optional(handoff.acceptedAt.map(RFC3339.format)),
-            "decline_reason": .optional(handoff.declineReason?.rawValue),
-            "escalation_cause": .optional(handoff.escalationCause?.rawValue),
-            "history": .array(handoff.history.map { step in
-                var item: JSONObject = ["status": .string(step.status.rawValue), "at": .string(RFC3339.format(step.at))]
-                if let by = step.by { item["by"] = .string(by) }
-                if let reason = step.reason { item["reason"] = .string(reason) }
-                if let note = step.note { item["note"] = .string(note) }
-                return .object(item)
-            }),
-            "cursor": .string(String(handoff.changedSeq)),
-        ]
-        if let call {
-            object["incident_ref"] = .string(call.incidentRef)
-            object["call"] = call.call
-            if let decision = call.decisions.last(where: { $0["decision_id"]?.stringValue == handoff.decisionID }) {
-                object["decision"] = [
-                    "decision_id": decision["decision_id"] ?? .null, "outcome": decision["outcome"] ?? .null,
-                    "police_attend": decision["police_attend"] ?? .null, "rule": decision["rule"] ?? .null,
-                    "caller_advice": decision["caller_advice"] ?? .null, "flags": decision["flags"] ?? [],
-                    "review_required": decision["review_required"] ?? false,
-                ]
-            }
-        }
-        return .object(object)
+        func set(_ handoff: Handoff) { value.withLock { $0 = handoff } }
+        var handoff: Handoff? { value.withLock { $0 } }
     }
 }

@@ -55,7 +55,7 @@ extension RCRPService {
         router.onDeferred(.GET, "/v1/escalations") { [self] request, responder in try pollEscalations(request, responder) }
 
         router.on(.GET, "/v1/audit") { [self] request in try await audit(request) }
-        router.on(.GET, "/v1/audit/verify") { [self] request in try verifyAudit(request) }
+        router.on(.GET, "/v1/audit/verify") { [self] request in try await verifyAudit(request) }
         router.on(.GET, "/v1/stats") { [self] request in try stats(request) }
         router.onSync(.GET, "/v1/rules") { [self] request in try rules(request) }
         router.on(.POST, "/v1/rules/reload") { [self] request in try await reload(request) }

@@ -104,10 +104,12 @@ public final class RCRPService: Sendable {
     /// The timer calls it; tests call it after moving their clock.
     public func checkDeadlines() async {
         let now = clock()
-        let overdue = state.read { $0.overdueHandoffs(at: now) }
+        // With each handoff's call: an escalation must not share a batch with a retriage or
+        // override of the call, which may cancel the handoff (the later record would not apply).
+        let overdue = state.read { state in state.overdueHandoffs(at: now).map { ($0.id, state.handoffs[$0.id]?.callID ?? "") } }
         await withTaskGroup(of: Void.self) { group in
-            for (id, _) in overdue {
-                let command = Command(conflictKeys: ["handoff:\(id)"]) { state, now in
+            for (id, callID) in overdue {
+                let command = Command(conflictKeys: ["handoff:\(id)", "call:\(callID)"]) { state, now in
                     guard let handoff = state.handoffs[id], let cause = handoff.overdue(at: now) else {
                         return .answer(HTTPResponse(status: 200))
                     }
@@ -156,7 +158,7 @@ public final class RCRPService: Sendable {
                 for id in RCRPService.handoffIDs(in: record.body) {
                     guard let handoff = state.handoffs[id] else { continue }
                     if let agencyID = handoff.agencyID { topics.insert("agency:\(agencyID)") }
-                    if handoff.status.needsControlRoom || handoff.history.dropLast().last?.status.needsControlRoom == true {
+                    if handoff.lastStepChangedControlRoomList {
                         topics.insert("escalations")
                     }
                 }

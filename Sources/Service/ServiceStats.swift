@@ -7,7 +7,21 @@ import JSON
 struct ServiceStats {
     var json: JSONValue
 
-    init(state: ServiceState, from: Date?, to: Date?, configuration: ServiceConfiguration) {
+    /// What the figures are computed from: copy-on-write values taken under the state lock in
+    /// a few retains, so that the scan runs outside it and never holds up the committer.
+    struct Source: Sendable {
+        var callOrder: [String]
+        var calls: [String: CallEntry]
+        var handoffs: [String: Handoff]
+
+        init(_ state: borrowing ServiceState) {
+            callOrder = state.callOrder
+            calls = state.calls
+            handoffs = state.handoffs
+        }
+    }
+
+    init(state: Source, from: Date?, to: Date?, configuration: ServiceConfiguration) {
         var total = 0, policeAttend = 0, repeatContact = 0
         var byType: [String: Int] = [:], byOutcome: [String: Int] = [:], byTypeOutcome: [String: [String: Int]] = [:]
         var handoffsByStatus: [String: Int] = Dictionary(uniqueKeysWithValues: HandoffStatus.allCases.map { ($0.rawValue, 0) })

@@ -33,6 +33,10 @@ func parseBytes(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits(), byteAtATime
     return outcome
 }
 
+extension RequestParser.Event {
+    var isNeedMoreData: Bool { if case .needMoreData = self { true } else { false } }
+}
+
 @Suite struct RequestParserTests {
     @Test func simpleGetIsParsed() {
         let o = parse("GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\nX-A:  b c \r\n\r\n")
@@ -54,6 +58,25 @@ func parseBytes(_ bytes: [UInt8], limits: HTTPLimits = HTTPLimits(), byteAtATime
         let o = parse("GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(o.heads.map(\.target) == ["/a", "/b", "/c"])
         #expect(o.bodies == [[], Array("hi".utf8), []])
+    }
+
+    @Test func releasingBuffersBetweenRequestsKeepsParsingAndRefusesMidRequest() {
+        var parser = RequestParser()
+        parser.append(Array("GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HT".utf8))
+        guard case .head(let a) = parser.next(), case .end = parser.next() else { Issue.record("no first request"); return }
+        var more = parser.next()
+        #expect(a.target == "/a" && more.isNeedMoreData)
+        parser.releaseBuffers()  // mid-request: keeps what it has
+        #expect(parser.bufferedByteCount == 9)
+        parser.append(Array("TP/1.1\r\nHost: a\r\n\r\n".utf8))
+        guard case .head(let b) = parser.next(), case .end = parser.next() else { Issue.record("no second request"); return }
+        more = parser.next()
+        #expect(b.target == "/b" && more.isNeedMoreData)
+        parser.releaseBuffers()  // between requests: gives everything back
+        #expect(parser.bufferedByteCount == 0 && parser.isIdle)
+        parser.append(Array("POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi".utf8))
+        guard case .head(let c) = parser.next(), case .end(let body) = parser.next() else { Issue.record("no third request"); return }
+        #expect(c.target == "/c" && body == Array("hi".utf8))
     }
 
     @Test func leadingEmptyLineBeforeRequestLineIsIgnored() {

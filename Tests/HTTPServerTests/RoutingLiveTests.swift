@@ -14,6 +14,28 @@ import Testing
         }
     }
 
+    @Test func encodedSlashStaysInsideItsSegmentForExactAndTemplateRoutes() async throws {
+        var router = Router()
+        router.onSync(.GET, "/a/b") { _ in .text(200, "exact") }
+        router.onSync(.GET, "/v1/calls/{call_id}") { req in .text(200, "call " + (req.parameters["call_id"] ?? "")) }
+        router.onSync(.GET, "/v1/calls/x/y") { _ in .text(200, "exact x/y") }
+        func get(_ target: String) async -> (Int, String) {
+            let r = await router.handle(HTTPRequest(method: .GET, target: target))
+            return (r.status, String(decoding: r.body, as: UTF8.self))
+        }
+        #expect(await get("/a/b") == (200, "exact"))
+        #expect(await get("/a/%62") == (200, "exact"))        // an escaped letter is the letter
+        #expect(await get("/a%2Fb").0 == 404)                  // an escaped slash is not a separator
+        #expect(await get("/v1/calls/a%2Fb") == (200, "call a/b"))
+        #expect(await get("/v1/calls/x%2Fy") == (200, "call x/y"))
+        #expect(await get("/v1/calls/x/y") == (200, "exact x/y"))
+        let (slash, param) = try await withServer(router) { server in
+            (try exchange(server.port, "GET /a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n"),
+             try exchange(server.port, "GET /v1/calls/x%2Fy HTTP/1.1\r\nHost: x\r\n\r\n"))
+        }
+        #expect(slash.status == 404 && param.text == "call x/y")
+    }
+
     @Test func unknownPathIs404ProblemJSON() async throws {
         try await withServer(demoRouter()) { server in
             let r = try exchange(server.port, "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc-123\r\n\r\n")
@@ -136,6 +158,35 @@ import Testing
             c.send(gz)
             let r = try c.readResponse()
             #expect(r.status == 200 && r.body == plain)
+        }
+    }
+
+    @Test func bodyCodingIsOnlyLookedAtOnceARouteIsFound() async throws {
+        try await withServer(demoRouter()) { server in
+            let corrupt = try exchange(server.port, "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope")
+            #expect(corrupt.status == 404)
+            let unknown = try exchange(server.port, "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\nhi")
+            #expect(unknown.status == 404)
+            let wrongMethod = try exchange(server.port, "PATCH /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope")
+            #expect(wrongMethod.status == 405)
+        }
+    }
+
+    @Test func asyncRouteGetsItsBodyInflatedInItsTaskWithinTheBound() async throws {
+        var router = demoRouter()
+        router.on(.POST, "/echo-async") { req in HTTPResponse(status: 200, body: req.body) }
+        try await withServer(router, configure: { $0.limits.maxDecompressedBodyBytes = 100_000 }) { server in
+            let plain = Array(String(repeating: "inflate me ", count: 500).utf8)
+            let gz = Gzip.compress(plain)!
+            let c = try RawClient(port: server.port)
+            c.send("POST /echo-async HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: \(gz.count)\r\n\r\n")
+            c.send(gz)
+            let r = try c.readResponse()
+            #expect(r.status == 200 && r.body == plain)
+            let bomb = Gzip.compress([UInt8](repeating: 0, count: 10_000_000))!
+            c.send("POST /echo-async HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n\r\n")
+            c.send(bomb)
+            #expect(try c.readResponse().status == 413)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 import Triage
 @testable import Handoffs
 
@@ -87,6 +88,44 @@ import Triage
         #expect(state.openHandoffIDs.isEmpty)
         // The unroutable handoff left the control room's list: the feed reports that change too.
         #expect(state.escalations.changes(after: 2, limit: 10).map(\.id) == ["h_2"])
+    }
+
+    @Test func anAgencyUpdateReroutesItsHandoffsInTheSameRecord() throws {
+        var state = try folded()
+        var narrowed = Agency(id: "mh", name: "mh", kind: .mentalHealthTrust, areas: ["E07*"])
+        try state.apply(seq: 3, at: clock.now, type: "agency.updated", actor: "admin", body: [
+            "agency": narrowed.json, "cancelled": ["h_1"],
+            "handoffs": [HandoffBirth(handoffID: "h_3", callID: "c_1", decisionID: "d_1", agencyID: nil,
+                                      agencyKind: .mentalHealthTrust, deadlines: nil).json],
+        ])
+        #expect(state.agencies["mh"]?.areas == ["E07*"])
+        #expect(state.handoffs["h_1"]?.status == .cancelled)
+        #expect(state.handoffs["h_1"]?.history.last?.reason == "agency_updated")
+        #expect(state.handoffs["h_3"]?.status == .unroutable)
+        #expect(state.calls["c_1"]?.handoffIDs == ["h_1", "h_2", "h_3"])
+        #expect(state.escalations.changes(after: 2, limit: 10).map(\.id) == ["h_3"])
+        // An update without handoffs changes only the agency (records written before re-routing).
+        narrowed.name = "Mental health"
+        try state.apply(seq: 4, at: clock.now, type: "agency.updated", actor: "admin", body: ["agency": narrowed.json])
+        #expect(state.agencies["mh"]?.name == "Mental health")
+    }
+
+    @Test func aPartnerMovesStoredAnswerIsTheHandoffAsItsRecordLeftIt() throws {
+        var state = try folded()
+        let later = clock.now.addingTimeInterval(90)
+        try state.apply(seq: 3, at: later, type: "handoff.accepted", actor: "mh-key", body: [
+            "handoff_id": "h_1", "by": "nurse",
+            "idempotency": ["key": "accept-1", "body_sha256": "def", "status": 200, "response": .null],
+        ])
+        let stored = try #require(state.idempotentAnswer(actor: "mh-key", key: "accept-1", now: later)?.response)
+        #expect(stored == state.handoffs["h_1"]?.json(call: state.calls["c_1"]))
+        #expect(stored["status"]?.stringValue == "accepted")
+        #expect(stored["cursor"]?.stringValue == "3")
+        #expect(stored["accepted_at"]?.stringValue == RFC3339.format(later))
+        #expect(stored["history"]?.arrayValue?.count == 2)
+        // A later move does not change what the first one answered.
+        try state.apply(seq: 4, at: later, type: "handoff.completed", actor: "mh-key", body: ["handoff_id": "h_1", "by": "nurse"])
+        #expect(state.idempotentAnswer(actor: "mh-key", key: "accept-1", now: later)?.response == stored)
     }
 
     @Test func idempotentAnswersExpireAfterADay() throws {

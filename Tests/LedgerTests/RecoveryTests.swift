@@ -169,18 +169,94 @@ import Testing
         #expect(edited != original)
         try LedgerFixture.write(LedgerFixture.replacePayload(in: bytes, frame: second, with: edited), to: dir.ledger + "/" + segmentName)
 
-        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: second.offset, reason: "seq 2: hash does not match the record's content (edited record)")) {
-            try LedgerVerifier.verify(directory: dir.ledger)
+        let editedRecord = LedgerError.corrupt(segment: segmentName, offset: second.offset, reason: "seq 2: hash does not match the record's content (edited record)")
+        #expect(throws: editedRecord) { try LedgerVerifier.verify(directory: dir.ledger) }
+        // Without a snapshot start-up replays everything, so it checks every SHA-256.
+        #expect(throws: editedRecord) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+    }
+
+    @Test func startUpChecksTheHashesOfTheTailAfterTheNewestSnapshot() async throws {
+        let dir = TemporaryDirectory()
+        var ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        _ = try await LedgerFixture.appendAll(ledger, 1...6)
+        try ledger.writeSnapshot([1, 2, 3], throughSeq: 3)
+        ledger.close()
+        let path = dir.ledger + "/" + segmentName
+        func edit(_ bytes: [UInt8], record n: Int) -> ([UInt8], offset: Int) {
+            let frame = LedgerFixture.frames(bytes)[n - 1]
+            let edited = Array(String(decoding: LedgerFixture.payload(bytes, frame), as: UTF8.self)
+                .replacingOccurrences(of: "INC-\(n)", with: "INC-X").utf8)
+            return (LedgerFixture.replacePayload(in: bytes, frame: frame, with: edited), frame.offset)
         }
-        // Start-up checks links only (fast); the full check, a reader and verify() catch the edit.
-        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
-        defer { ledger.close() }
+        let clean = try LedgerFixture.read(path)
+
+        // An edit in the replayed tail stops start-up.
+        let (tailEdited, offset) = edit(clean, record: 5)
+        try LedgerFixture.write(tailEdited, to: path)
+        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: offset, reason: "seq 5: hash does not match the record's content (edited record)")) {
+            try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        }
+
+        // One covered by the snapshot passes start-up's link check; a reader, verify() and
+        // verifyHashesOnOpen catch it.
+        try LedgerFixture.write(edit(clean, record: 2).0, to: path)
+        ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
         #expect(throws: LedgerError.self) { try ledger.verify() }
         #expect(throws: LedgerError.self) { try ledger.records(from: 1, limit: 10) }
+        #expect(try ledger.records(from: 3, limit: 10).count == 4)
+        ledger.close()
         var strict = LedgerFixture.options()
         strict.verifyHashesOnOpen = true
-        ledger.close()
         #expect(throws: LedgerError.self) { try FileLedger.open(directory: dir.ledger, options: strict) }
+    }
+
+    @Test func verifySkipsTheVerifiedPrefixUnlessAskedForAFullCheck() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options(segmentBytes: 2048))
+        defer { ledger.close() }
+        let first = try await LedgerFixture.appendAll(ledger, 1...10)
+        #expect(try ledger.verify(full: false) == (10, first[9].hash))
+        let segments = try LedgerFixture.segments(dir.ledger)
+        #expect(segments.count > 1)
+
+        // Edit record 2 in place (same length, CRC recomputed), as an attacker with the disk could.
+        let path = dir.ledger + "/" + segments[0]
+        let bytes = try LedgerFixture.read(path)
+        let frame = LedgerFixture.frames(bytes)[1]
+        let edited = Array(String(decoding: LedgerFixture.payload(bytes, frame), as: UTF8.self)
+            .replacingOccurrences(of: "INC-2", with: "INC-X").utf8)
+        let patched = LedgerFixture.replacePayload(in: bytes, frame: frame, with: edited)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: patched)
+        try handle.close()
+
+        // The cached prefix is not re-read; new records are checked; the full check finds the edit.
+        let more = try await LedgerFixture.appendAll(ledger, 11...14)
+        #expect(try ledger.verify(full: false) == (14, more[3].hash))
+        #expect(throws: LedgerError.corrupt(segment: segments[0], offset: frame.offset, reason: "seq 2: hash does not match the record's content (edited record)")) {
+            try ledger.verify()
+        }
+    }
+
+    @Test func verifyChecksRecordsPastTheVerifiedPrefix() async throws {
+        let dir = TemporaryDirectory()
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        _ = try await LedgerFixture.appendAll(ledger, 1...5)
+        #expect(try ledger.verify(full: false).records == 5)
+        _ = try await LedgerFixture.appendAll(ledger, 6...8)
+
+        let path = dir.ledger + "/" + segmentName
+        let bytes = try LedgerFixture.read(path)
+        let frame = LedgerFixture.frames(bytes)[6]
+        let edited = Array(String(decoding: LedgerFixture.payload(bytes, frame), as: UTF8.self)
+            .replacingOccurrences(of: "INC-7", with: "INC-X").utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: LedgerFixture.replacePayload(in: bytes, frame: frame, with: edited))
+        try handle.close()
+        #expect(throws: LedgerError.corrupt(segment: segmentName, offset: frame.offset, reason: "seq 7: hash does not match the record's content (edited record)")) {
+            try ledger.verify(full: false)
+        }
     }
 
     @Test func editedRecordWithRecomputedHashBreaksTheChain() async throws {

@@ -74,6 +74,7 @@ import Testing
 
     @Test func aBadRuleSetIsRefusedWithEveryProblemAndTheOldSetKept() async throws {
         let rulesDirectory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: rulesDirectory) }
         let good = try String(contentsOfFile: TestRules.path + "/rcrp-england.yaml", encoding: .utf8)
         try good.write(toFile: rulesDirectory + "/rules.yaml", atomically: true, encoding: .utf8)
         let live = try await LiveService(rulesPath: rulesDirectory)

@@ -1,11 +1,13 @@
 import Foundation
-import Ledger
 import JSON
+import Ledger
 import Testing
+import TestSupport
 
 @Suite struct DurabilityTests {
     @Test func theSameIdempotencyKeyAndBodyReplayTheFirstAnswerEvenAfterARestart() async throws {
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await LiveService(directory: directory)
         let headers = [("Idempotency-Key", "retry-123")]
         let original = try await first.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(), headers: headers)
@@ -71,6 +73,7 @@ import Testing
 
     @Test func aSnapshotPlusTheTailRestoresTheState() async throws {
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await LiveService(directory: directory) { $0.snapshotInterval = 5; $0.snapshotMinimumSeconds = 0 }
         var ids: [String] = []
         for index in 1...6 {

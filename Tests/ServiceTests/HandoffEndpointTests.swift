@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 
 @Suite struct HandoffEndpointTests {
     /// Posts the care-need call and returns its handoff id (to demo-adult-social-care).
@@ -93,6 +94,7 @@ import Testing
     @Test func deadlinesSurviveARestart() async throws {
         let clock = TestClock()
         let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await LiveService(directory: directory, clock: clock)
         let id = try await handoff(first)
         _ = try await first.request("POST", "/v1/handoffs/\(id)/acknowledge", key: partner, json: ["by": "x"])

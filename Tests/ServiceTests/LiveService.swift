@@ -6,6 +6,7 @@ import Ledger
 import Logging
 import Service
 import Synchronization
+import TestSupport
 import Triage
 
 /// A ledger that fails on demand, to drive the 503 path; otherwise it passes everything on.
@@ -17,7 +18,31 @@ final class FailingLedger: Ledger {
 
     func breakIt() { failing.withLock { $0 = true } }
 
+    /// While held, appends wait (the committer stalls mid-batch, so that the next requests queue
+    /// up and are decided together in one batch once released).
+    private let held = Mutex<(on: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func hold() { held.withLock { $0.on = true } }
+
+    /// Appends waiting at the hold.
+    var heldAppends: Int { held.withLock { $0.waiting.count } }
+
+    func release() {
+        let waiting = held.withLock { state in
+            defer { state = (false, []) }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
     func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
+        await withCheckedContinuation { continuation in
+            let wait = held.withLock { state -> Bool in
+                if state.on { state.waiting.append(continuation) }
+                return state.on
+            }
+            if !wait { continuation.resume() }
+        }
         if failing.withLock({ $0 }) { throw LedgerError.failed(reason: "fsync: EIO (test)") }
         return try await inner.append(events)
     }
@@ -43,6 +68,9 @@ enum TestRules {
 /// A real service on a real socket (127.0.0.1, port 0) over a FileLedger in a temporary directory.
 final class LiveService: Sendable {
     let directory: String
+    /// Made by this instance (not passed in), so `stop()` removes it; a test that restarts on a
+    /// directory it made itself removes that one.
+    private let ownsDirectory: Bool
     let clock: TestClock
     let ledger: FailingLedger
     let service: RCRPService
@@ -64,9 +92,11 @@ final class LiveService: Sendable {
         return agency
     }
 
-    init(directory: String = LiveService.makeDirectory(), clock: TestClock = TestClock(), rulesPath: String? = nil,
+    init(directory: String? = nil, clock: TestClock = TestClock(), rulesPath: String? = nil,
          ledgerOptions: FileLedgerOptions = FileLedgerOptions(),
          configure: (inout ServiceConfiguration) -> Void = { _ in }) async throws {
+        ownsDirectory = directory == nil
+        let directory = directory ?? LiveService.makeDirectory()
         self.directory = directory
         self.clock = clock
         var configuration = ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: LiveService.agencies,
@@ -89,6 +119,7 @@ final class LiveService: Sendable {
         service.stop()
         await server.shutdown()
         ledger.inner.close()
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     func request(_ method: String, _ path: String, key: String?, json: JSONValue? = nil,

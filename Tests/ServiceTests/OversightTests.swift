@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 
 @Suite struct OversightTests {
     @Test func statsCountOutcomesDeploymentsAndOfficerHoursReleased() async throws {
@@ -46,6 +47,31 @@ import Testing
         let verify = try await live.request("GET", "/v1/audit/verify", key: "dev-auditor")
         #expect(verify.json["ok"]?.boolValue == true)
         #expect(verify.json["head_hash"]?.stringValue?.count == 64)
+    }
+
+    /// The walk reads the stored chain again each time: an edit made on disk after an earlier
+    /// successful check is found, not covered by it.
+    @Test func verifyFindsAnEditMadeAfterAnEarlierSuccessfulCheck() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let posted = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-EDIT"))
+        #expect(posted.status == 201)
+        let before = try await live.request("GET", "/v1/audit/verify", key: "dev-auditor")
+        #expect(before.json["ok"]?.boolValue == true)
+
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: live.directory).first { $0.hasSuffix(".log") })
+        let path = live.directory + "/" + name
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let found = try #require(bytes.firstRange(of: Array("CAD-EDIT".utf8)))
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seek(toOffset: UInt64(found.lowerBound + 4))
+        try handle.write(contentsOf: Array("X".utf8))
+        try handle.close()
+
+        let after = try await live.request("GET", "/v1/audit/verify", key: "dev-auditor")
+        #expect(after.status == 200)
+        #expect(after.json["ok"]?.boolValue == false)
+        #expect(after.json["problem"]?.stringValue?.contains(name) == true)
     }
 
     @Test func metricsCountRequestsDecisionsAndLedgerAppends() async throws {

@@ -97,6 +97,34 @@ import Testing
         #expect(a.revision == "sha256:" + SHA256.hex(canonical.serialized(sortedKeys: true)))
     }
 
+    /// A condition named once with a YAML anchor and reused by alias (as the England set does for
+    /// "vulnerable") gives the same rule set as the condition written out each time.
+    @Test func aConditionReusedByAliasIsTheSameAsWrittenOut() throws {
+        let crime = "- risk.crime: {one_of: [occurring, occurred]}"
+        let written = RuleSetSamples.minimal(extraRules: """
+          - id: awol-crime
+            title: A crime during an absence
+            priority: 150
+            when:
+              all:
+                - call_type: awol
+                \(crime)
+            outcome: police_attend
+            agency_kinds: []
+            rationale: A crime is police business.
+            citation: NPA 2023
+        """)
+        let first = try #require(written.range(of: crime))
+        var aliased = written.replacingCharacters(in: first, with: "- &crime {risk.crime: {one_of: [occurring, occurred]}}")
+        let second = try #require(aliased.range(of: crime))
+        aliased.replaceSubrange(second, with: "- *crime")
+        #expect(!aliased.contains(crime))
+        let named = try RuleSetLoader.load(yaml: aliased, file: "named.yaml")
+        let plain = try RuleSetLoader.load(yaml: written, file: "plain.yaml")
+        #expect(named.revision == plain.revision)
+        #expect(named.rules.map(\.when) == plain.rules.map(\.when))
+    }
+
     /// The compiled engine and the reference evaluation agree on many seeded random calls, and
     /// every decision satisfies every invariant the validator proved.
     @Test func theCompiledEngineAgreesWithTheReferenceAndTheProvedInvariants() {

@@ -3,8 +3,9 @@
 #   1. POST /v1/triage: req/s and p99 (compare with ../shared/bench/compare-hummingbird.sh);
 #   2. durable POST /v1/calls at CONNECTIONS connections: every answer 201, and at least 50% of
 #      triage's req/s;
-#   3. PARTNERS long polls: RSS against as many idle connections, and p99 latency from a new
-#      handoff's 201 to its waiting poll's answer (< 10 ms).
+#   3. PARTNERS long polls: RSS growth against as many idle keep-alive connections (each kind on
+#      its own fresh server, same set-up, median of MEM_ROUNDS=ROUNDS alternating rounds), and p99
+#      latency from a new handoff's 201 to its waiting poll's answer (< 10 ms).
 # Usage: scripts/bench/api.sh [SECONDS=10] [CONNECTIONS=64] [PARTNERS=1000] [TRIALS=300]
 # Needs wrk and python3; exits non-zero when a target is missed.
 set -euo pipefail
@@ -61,6 +62,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { prin
 # Triage and durable calls alternate for ROUNDS rounds on one server (the machine is shared:
 # the README of ../shared/bench asks for medians of alternating rounds).
 ROUNDS=${ROUNDS:-3}
+T_RPS=""; C_RPS=""; TRIAGE_BAD=0; NOT_201=0; CALLS_BAD=0; RATIO=""
+if [ "${ONLY:-}" != polls ]; then   # ONLY=polls: just the long-poll part
 start_server throughput
 wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "$URL/v1/triage" -- "$CALL" >/dev/null   # warm-up
 T_RPS=""; T_P99=""; C_RPS=""; C_P99=""; TRIAGE_BAD=0; NOT_201=0; CALLS_BAD=0
@@ -89,19 +92,34 @@ if command -v curl >/dev/null; then
         END { if (count > 0) printf "ledger during calls: %d appends, %.1f records each, mean append %.2f ms\n", count, records / count, 1000 * sum / count }'
 fi
 
-# Long polls on a fresh server, so that memory from the runs above does not blur the RSS figures.
+# Long polls. Memory: each kind on its own fresh server with the same set-up (longpoll.py says
+# why), alternating idle/polls for MEM_ROUNDS rounds; the medians are compared. Latency: one more
+# fresh server.
+MEM_ROUNDS=${MEM_ROUNDS:-$ROUNDS}
+IDLE_KIB=""; POLLS_KIB=""
+for round in $(seq 1 "$MEM_ROUNDS"); do
+    for kind in idle polls; do
+        start_server "rss-$kind-$round" >/dev/null
+        line=$(python3 scripts/bench/longpoll.py rss "$kind" "$PORT" "$SERVER_PID" "$PARTNERS")
+        echo "round $round: $line"
+        kib=$(echo "$line" | sed -n "s/.*${kind}_${PARTNERS}=+\(-*[0-9]*\).*/\1/p")
+        if [ "$kind" = idle ]; then IDLE_KIB+="$kib "; else POLLS_KIB+="$kib "; fi
+    done
+done
+IDLE=$(echo $IDLE_KIB | median); POLLS=$(echo $POLLS_KIB | median)
+echo "median RSS growth: ${PARTNERS} idle keep-alive connections (one request served each) +${IDLE} KiB; ${PARTNERS} waiting polls +${POLLS} KiB"
 start_server longpoll
-python3 scripts/bench/longpoll.py "$PORT" "$SERVER_PID" "$PARTNERS" "$TRIALS" | tee "$DATA/longpoll.txt"
+python3 scripts/bench/longpoll.py latency "$PORT" "$SERVER_PID" "$PARTNERS" "$TRIALS" | tee "$DATA/longpoll.txt"
 
 status=0
 check() { if [ "$2" = 1 ]; then echo "PASS $1"; else echo "FAIL $1"; status=1; fi; }
+if [ "${ONLY:-}" != polls ]; then
 check "every POST /v1/triage answered 200" "$([ "$TRIAGE_BAD" = 0 ] && echo 1 || echo 0)"
 check "every POST /v1/calls answered 201" "$([ "$NOT_201" = 0 ] && [ "$CALLS_BAD" = 0 ] && echo 1 || echo 0)"
 check "durable calls >= 50% of triage throughput (${RATIO})" "$(awk -v r="$RATIO" 'BEGIN { print (r >= 0.5) ? 1 : 0 }')"
+fi
 POLL_P99=$(sed -n 's/^poll_latency_ms_after_201 p50=[0-9.]* p99=\([0-9.]*\).*/\1/p' "$DATA/longpoll.txt")
 check "new handoff reaches its waiting poll in < 10 ms p99 (${POLL_P99} ms)" "$(awk -v p="$POLL_P99" 'BEGIN { print (p != "" && p < 10) ? 1 : 0 }')"
-IDLE=$(sed -n "s/.*idle_after_one_request_${PARTNERS}=[0-9]* (+\([0-9]*\)).*/\1/p" "$DATA/longpoll.txt")
-POLLS=$(sed -n "s/.*polls_${PARTNERS}=[0-9]* (+\([0-9]*\)).*/\1/p" "$DATA/longpoll.txt")
 check "${PARTNERS} waiting polls cost no more RSS than ${PARTNERS} idle connections (+${POLLS} KiB vs +${IDLE} KiB)" \
     "$(awk -v p="$POLLS" -v i="$IDLE" 'BEGIN { print (p != "" && p <= i) ? 1 : 0 }')"
 echo "(POST /v1/triage against the Hummingbird anchor: ../shared/bench/compare-hummingbird.sh)"

@@ -12,9 +12,10 @@ enum {
 };
 
 int rcrp_epoll_create(void);
-int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events);
-/* Waits; fills fds[i]/events[i] for up to maxEvents (<= RCRP_MAX_EVENTS) ready descriptors. */
-int rcrp_epoll_wait(int epfd, int32_t *fds, uint32_t *events, int maxEvents, int timeoutMillis);
+/* token: what epoll_wait reports for fd (data.u64); the server puts a connection id in it. */
+int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+/* Waits; fills tokens[i]/events[i] for up to maxEvents (<= RCRP_MAX_EVENTS) ready descriptors. */
+int rcrp_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int maxEvents, int timeoutMillis);
 int rcrp_eventfd(void);
 int rcrp_accept(int listenFD, struct sockaddr *addr, socklen_t *len);
 #endif

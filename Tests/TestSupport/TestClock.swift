@@ -2,16 +2,16 @@ import Foundation
 import Synchronization
 
 /// A clock the tests move by hand; the ledger and the service both read it.
-final class TestClock: Sendable {
+public final class TestClock: Sendable {
     private let current: Mutex<Date>
 
-    init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
         current = Mutex(start)
     }
 
-    var now: Date { current.withLock { $0 } }
+    public var now: Date { current.withLock { $0 } }
 
-    func advance(minutes: Double) {
+    public func advance(minutes: Double) {
         current.withLock { $0 = $0.addingTimeInterval(minutes * 60) }
     }
 }

@@ -1,0 +1,112 @@
+import Digests
+
+/// What lies at one offset of a segment's bytes: the one place that decides between a whole
+/// record, a torn tail and damage, shared by the start-up scanner (whole files) and the reader
+/// (committed bytes, read in bounded pieces), so that a fix to one is a fix to both.
+enum FrameStep: Equatable {
+    /// A frame whose length is possible and whose CRC verifies: `payload` is its range.
+    case record(payload: Range<Int>)
+    /// Cut short or half-persisted at the very end of the data: a torn tail where one is allowed.
+    case torn(String)
+    /// Anything else that is wrong.
+    case corrupt(String)
+    /// The frame needs this many bytes from its offset, and more data follows the bytes given.
+    case needMore(Int)
+
+    /// - Parameter atEndOfData: whether `bytes` end where the data ends (the file, or the
+    ///   committed end); only then can a frame be torn rather than simply not read yet.
+    static func at(_ offset: Int, in bytes: UnsafeBufferPointer<UInt8>, atEndOfData: Bool) -> FrameStep {
+        let remaining = bytes.count - offset
+        if remaining < RecordFrame.headerSize {
+            return atEndOfData ? .torn("frame header cut short (\(remaining) bytes)") : .needMore(RecordFrame.headerSize)
+        }
+        let length = Int(RecordFrame.readUInt32(bytes, at: offset))
+        let crc = RecordFrame.readUInt32(bytes, at: offset + 4)
+        let payloadStart = offset + RecordFrame.headerSize
+        let frameEnd = payloadStart + length
+        if length == 0 || length > RecordFrame.maxPayloadBytes {
+            guard atEndOfData else { return .corrupt("impossible frame length \(length)") }
+            if zeros(bytes, from: offset) { return .torn("the tail is zeros") }
+            if frameEnd > bytes.count {
+                if let later = laterFrameVerifies(bytes, after: offset) {
+                    return .corrupt("impossible frame length \(length), but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+                }
+                return .torn("frame length \(length) runs past the end")
+            }
+            return .corrupt("impossible frame length \(length)")
+        }
+        if frameEnd > bytes.count {
+            guard atEndOfData else { return .needMore(RecordFrame.headerSize + length) }
+            // A bad length can come from a torn write (nothing after it) or from bit rot mid-log
+            // (whole records after it). Only the first may be cut.
+            if let later = laterFrameVerifies(bytes, after: offset) {
+                return .corrupt("frame length \(length) runs past the end, but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+            }
+            return .torn("record cut short: \(length) bytes framed, \(remaining - RecordFrame.headerSize) present")
+        }
+        if CRC32.checksum(UnsafeBufferPointer(rebasing: bytes[payloadStart ..< frameEnd])) != crc {
+            // A partly persisted write can only be the very last thing in the data.
+            return atEndOfData && frameEnd == bytes.count ? .torn("CRC mismatch in the final record") : .corrupt("CRC mismatch")
+        }
+        return .record(payload: payloadStart ..< frameEnd)
+    }
+
+    private static func zeros(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Bool {
+        var i = offset
+        while i < bytes.count { if bytes[i] != 0 { return false }; i += 1 }
+        return true
+    }
+
+    /// The offset of a later frame whose length is plausible and whose CRC verifies. Frames are
+    /// found by the `{"seq":` that opens every payload, so the CRC is computed only there.
+    private static func laterFrameVerifies(_ bytes: UnsafeBufferPointer<UInt8>, after offset: Int) -> Int? {
+        let prefix = RecordLayout.seqPrefix
+        var start = offset + RecordFrame.headerSize
+        while start + RecordFrame.headerSize + prefix.count <= bytes.count {
+            let payloadStart = start + RecordFrame.headerSize
+            if bytes[payloadStart] == prefix[0], prefix.indices.allSatisfy({ bytes[payloadStart + $0] == prefix[$0] }) {
+                let length = Int(RecordFrame.readUInt32(bytes, at: start))
+                if length > 0, length <= RecordFrame.maxPayloadBytes, payloadStart + length <= bytes.count,
+                   CRC32.checksum(UnsafeBufferPointer(rebasing: bytes[payloadStart ..< payloadStart + length]))
+                    == RecordFrame.readUInt32(bytes, at: start + 4) {
+                    return start
+                }
+            }
+            start += 1
+        }
+        return nil
+    }
+}
+
+/// The checks of one whole record's payload that both the scanner and the reader make.
+enum RecordCheck {
+    struct Links {
+        let seq: UInt64
+        let prev: UnsafeBufferPointer<UInt8>
+        let hash: UnsafeBufferPointer<UInt8>
+    }
+
+    /// Layout, seq (`expectedSeq` if given), the link to `prevHash` if given, and the SHA-256 if
+    /// `verifyHash`. Returns the reason on failure.
+    static func check(
+        _ payload: UnsafeBufferPointer<UInt8>, expectedSeq: UInt64?, prevHash: [UInt8]?, verifyHash: Bool
+    ) -> Result<Links, FrameProblem> {
+        guard let seq = RecordLayout.seq(payload) else { return .failure(FrameProblem("payload does not start with {\"seq\":N,")) }
+        if let expectedSeq, seq != expectedSeq { return .failure(FrameProblem("seq \(seq) where \(expectedSeq) was expected")) }
+        guard let links = RecordLayout.links(payload) else {
+            return .failure(FrameProblem("seq \(seq): payload does not end with the prev_hash and hash members"))
+        }
+        if let prevHash, !links.prev.elementsEqual(prevHash) {
+            return .failure(FrameProblem("seq \(seq): prev_hash does not match the previous record's hash (chain broken)"))
+        }
+        if verifyHash, !RecordLayout.computedHash(payload).elementsEqual(links.hash) {
+            return .failure(FrameProblem("seq \(seq): hash does not match the record's content (edited record)"))
+        }
+        return .success(Links(seq: seq, prev: links.prev, hash: links.hash))
+    }
+}
+
+struct FrameProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
