@@ -161,11 +161,18 @@ public enum ConfigurationLoader {
 
         try reader.rejectUnknownKeys()
 
-        // A misspelt variable would otherwise be silently ignored; it is not fatal because
-        // RCRP_-prefixed names may belong to scripts around the service.
-        let unused = environment.keys.filter { $0.hasPrefix("RCRP_") && !usage.used.contains($0) }.sorted()
-        let warnings = unused.map { "\($0): not a configuration setting; ignored" }
-        return LoadedConfiguration(configuration: config, sources: sources, warnings: warnings)
+        // A misspelt variable (RCRP_LISTEN_PROT) would otherwise be ignored and the service would
+        // start on a setting the operator did not choose: refuse it, as an unknown YAML key is.
+        // The prefix belongs to the service alone; scripts around it use other names.
+        if let unknown = environment.keys.filter({ $0.hasPrefix("RCRP_") && !usage.used.contains($0) }).min() {
+            var problem = "not a configuration setting"
+            if let nearest = usage.known.min(by: { ConfigurationReader.distance($0, unknown) < ConfigurationReader.distance($1, unknown) }),
+               ConfigurationReader.distance(nearest, unknown) <= max(2, unknown.count / 4) {
+                problem += "; did you mean \(nearest)?"
+            }
+            throw ConfigurationError(source: unknown, field: "", problem: problem)
+        }
+        return LoadedConfiguration(configuration: config, sources: sources, warnings: [])
     }
 
     private static func readKeys(_ reader: inout ConfigurationReader) throws(ConfigurationError) -> [RouterConfiguration.Key] {

@@ -209,7 +209,9 @@ struct ConfigurationReader {
 
     private func environmentName(_ key: String) -> String? {
         guard case .file = origin else { return nil }
-        return "RCRP_" + (path + [key]).joined(separator: "_").uppercased()
+        let name = "RCRP_" + (path + [key]).joined(separator: "_").uppercased()
+        usage.known.insert(name)
+        return name
     }
 
     /// The scalar text for `key`, whether it is plain (unquoted), and where it came from; nil when absent.
@@ -298,7 +300,9 @@ struct ConfigurationReader {
     }
 }
 
-/// The `RCRP_*` environment variables a load actually used, so that the rest can be flagged as typos.
+/// The `RCRP_*` environment variables a load could have used and those it did, so that any other
+/// `RCRP_*` variable can be refused as a typo with the nearest real name.
 final class EnvironmentUsage {
+    var known: Set<String> = []
     var used: Set<String> = []
 }

@@ -221,9 +221,20 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
         #expect(config.tls == .init(certificateChainFile: "/run/secrets/cert.pem", privateKeyFile: "/run/secrets/key.pem"))
     }
 
-    @Test func misspeltEnvironmentVariableIsWarnedAbout() throws {
-        let loaded = try ConfigurationLoader.parse(yaml: "", file: "test.yaml", environment: ["RCRP_LISTEN_PROT": "1", "HOME": "/root"])
-        #expect(loaded.warnings == ["RCRP_LISTEN_PROT: not a configuration setting; ignored"])
+    @Test func aMisspeltEnvironmentVariableStopsTheLoadNamingTheNearestSetting() throws {
+        #expect(throws: ConfigurationError(source: "RCRP_LISTEN_PROT", field: "",
+                                           problem: "not a configuration setting; did you mean RCRP_LISTEN_PORT?")) {
+            try ConfigurationLoader.parse(yaml: "", file: "test.yaml", environment: ["RCRP_LISTEN_PROT": "1", "HOME": "/root"])
+        }
+        #expect(throws: ConfigurationError(source: "RCRP_BIN", field: "", problem: "not a configuration setting")) {
+            try ConfigurationLoader.parse(yaml: "", file: "test.yaml", environment: ["RCRP_BIN": "/usr/bin/x"])
+        }
+        // Every documented kind of setting is known: nested, per call type, and whole lists.
+        let loaded = try ConfigurationLoader.parse(yaml: "", file: "test.yaml", environment: [
+            "RCRP_TIMEOUTS_IDLE_SECONDS": "30", "RCRP_OFFICER_HOURS_AWOL": "3", "RCRP_KEYS": "[]", "OTHER_PROT": "1",
+        ])
+        #expect(loaded.configuration.officerHours["awol"] == 3)
+        #expect(loaded.warnings.isEmpty)
     }
 
     @Test func flagsBeatTheEnvironmentAndTheFile() throws {
