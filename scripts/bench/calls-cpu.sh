@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REQUESTS=${1:-8000}
 CONCURRENCY=${2:-64}
-CALL=${RCRP_BENCH_CALL:-../shared/bench/call.json}
+CALL=${BENCH_CALL:-../shared/bench/call.json}
 swift build -c release --product ServiceBench >/dev/null
 BIN=.build/release/ServiceBench
 if [ "${CALLGRIND:-0}" = 1 ]; then

@@ -28,7 +28,7 @@ else:
     PORT = int(sys.argv[2]); PID = int(sys.argv[3])
     N = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
     TRIALS = int(sys.argv[5]) if len(sys.argv) > 5 else 300
-CALL = json.load(open(os.environ.get("RCRP_BENCH_CALL", "/work/shared/bench/call.json")))
+CALL = json.load(open(os.environ.get("BENCH_CALL", "/work/shared/bench/call.json")))
 
 def rss_kib():
     with open(f"/proc/{PID}/status") as f:
