@@ -211,11 +211,13 @@ public final class RCRPService: Sendable {
             return true
         }
         guard due else { return }
-        // A copy of the state costs a few retains; encoding and writing it run off the commit path.
+        // A copy of the state costs a few retains; encoding and writing it (a blocking fsync, and
+        // seconds of encoding for a large state) run on their own queue, off the commit path and
+        // off the cooperative pool that the committer and the request tasks share.
         let copy = state.read { ServiceState(copying: $0) }
         let ledger = self.ledger
         let logger = self.logger
-        Task.detached(priority: .background) { [weak self] in
+        Self.snapshotQueue.async { [weak self] in
             do {
                 try ledger.writeSnapshot(StateSnapshot.encode(copy), throughSeq: copy.lastSeq)
             } catch {
@@ -224,4 +226,6 @@ public final class RCRPService: Sendable {
             self?.snapshots.withLock { $0.writing = false }
         }
     }
+
+    private static let snapshotQueue = DispatchQueue(label: "rcrp.snapshot", qos: .utility)
 }
