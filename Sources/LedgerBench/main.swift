@@ -216,8 +216,8 @@ func replay(_ a: Arguments) async throws {
     let verified = try ledger.verify()
     let verifiedAt = clock.now
     _ = try await ledger.append([event(0)])
-    let again = try ledger.verify()
-    print(String(format: "  verify() (every CRC, SHA-256 and link, as GET /v1/audit/verify): %llu records in %.2f s; again after one more append (verified prefix skipped): %llu records in %.4f s",
+    let again = try ledger.verify(full: false)
+    print(String(format: "  verify() (every CRC, SHA-256 and link, as GET /v1/audit/verify): %llu records in %.2f s; verify(full: false) after one more append (only past the verified prefix): %llu records in %.4f s",
                  verified.records, seconds(verifiedAt - verifyStart), again.records, seconds(clock.now - verifiedAt)))
     ledger.close()
     try? FileManager.default.removeItem(atPath: dir)
