@@ -5,7 +5,7 @@
 #
 #   scripts/crash-test.sh [ROUNDS]        (default 20; CI runs a short version, e.g. 3)
 #
-# Environment: ROUTER_BIN (default .build/release/rcrp-router), CONNECTIONS (default 16),
+# Environment: RCRP_BIN (default .build/release/rcrp-router), CONNECTIONS (default 16),
 # CRASH_SEED (random seed, printed so a failing run can be repeated), KEEP_DATA=1 to keep the
 # data directory. Needs python3 and a built server; binds 127.0.0.1 only.
 #   scripts/crash-test.sh --ledger-only [ROUNDS]
@@ -53,9 +53,9 @@ shutil.rmtree(work, ignore_errors=True)
 PYTHON
 fi
 ROUNDS="${1:-20}"
-BIN="${ROUTER_BIN:-.build/release/rcrp-router}"
+BIN="${RCRP_BIN:-.build/release/rcrp-router}"
 if [[ ! -x "$BIN" ]]; then
-    echo "crash-test: no server binary at $BIN (swift build -c release --product rcrp-router, or set ROUTER_BIN)" >&2
+    echo "crash-test: no server binary at $BIN (swift build -c release --product rcrp-router, or set RCRP_BIN)" >&2
     exit 2
 fi
 exec python3 - "$BIN" "$ROUNDS" "${CONNECTIONS:-16}" "${CRASH_SEED:-}" "${KEEP_DATA:-0}" <<'PYTHON'

@@ -2,7 +2,7 @@
 """Slow clients must not slow anyone else down, and must not stay.
 
 Usage: scripts/slow-clients.py [--trickle 300] [--idle 1000] [--p99-ms 100] [--close-within 25]
-Env: ROUTER_BIN (default .build/release/rcrp-router).
+Env: RCRP_BIN (default .build/release/rcrp-router).
 
 Starts `rcrp-router serve --dev --port 0`, opens IDLE connections that send nothing and TRICKLE
 connections that send a request head a few bytes a second, and meanwhile times GET /healthz on
@@ -24,7 +24,7 @@ need = args.trickle + args.idle + 100
 if hard < need:
     sys.exit(f"RLIMIT_NOFILE hard limit {hard} < {need}")
 
-binary = os.environ.get("ROUTER_BIN", ".build/release/rcrp-router")
+binary = os.environ.get("RCRP_BIN", ".build/release/rcrp-router")
 data = tempfile.mkdtemp(prefix="rcrp-slow-")
 server = subprocess.Popen([binary, "serve", "--dev", "--port", "0", "--data-dir", data],
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

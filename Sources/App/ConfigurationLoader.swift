@@ -163,8 +163,10 @@ public enum ConfigurationLoader {
 
         // A misspelt variable (RCRP_LISTEN_PROT) would otherwise be ignored and the service would
         // start on a setting the operator did not choose: refuse it, as an unknown YAML key is.
-        // The prefix belongs to the service alone; scripts around it use other names.
-        if let unknown = environment.keys.filter({ $0.hasPrefix("RCRP_") && !usage.used.contains($0) }).min() {
+        // The prefix belongs to the service, but for RCRP_BIN: the benchmark scripts (ours and the
+        // shared Hummingbird comparison) name the binary with it, and the server inherits it.
+        let unknown = environment.keys.filter { $0.hasPrefix("RCRP_") && $0 != "RCRP_BIN" && !usage.used.contains($0) }.min()
+        if let unknown {
             var problem = "not a configuration setting"
             if let nearest = usage.known.min(by: { ConfigurationReader.distance($0, unknown) < ConfigurationReader.distance($1, unknown) }),
                ConfigurationReader.distance(nearest, unknown) <= max(2, unknown.count / 4) {

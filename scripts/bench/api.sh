@@ -15,12 +15,12 @@ SECS=${1:-10}
 CONNECTIONS=${2:-64}
 PARTNERS=${3:-1000}
 TRIALS=${4:-300}
-BIN=${ROUTER_BIN:-.build/release/rcrp-router}
+BIN=${RCRP_BIN:-.build/release/rcrp-router}
 CALL=${BENCH_CALL:-../shared/bench/call.json}
 export BENCH_CALL="$CALL"
 
 command -v wrk >/dev/null || { echo "api.sh: wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "api.sh: no binary at $BIN (swift build -c release, or set ROUTER_BIN)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "api.sh: no binary at $BIN (swift build -c release, or set RCRP_BIN)" >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 DATA=$(mktemp -d)

@@ -2,11 +2,11 @@
 # HTTP server figures on loopback: wrk req/s and p99 for GET /healthz, then the server's RSS while
 # it holds N idle keep-alive connections (bound: 150 MiB for 10,000).
 # Usage: scripts/bench/http.sh [SECONDS] [CONNECTIONS] [IDLE]   (defaults 10 64 10000)
-# Env: ROUTER_BIN (default .build/release/rcrp-router). Exit 1 if the RSS bound or the idle hold fails.
+# Env: RCRP_BIN (default .build/release/rcrp-router). Exit 1 if the RSS bound or the idle hold fails.
 set -euo pipefail
 secs=${1:-10}; conns=${2:-64}; idle=${3:-10000}
 cd "$(dirname "$0")/../.."
-bin=${ROUTER_BIN:-.build/release/rcrp-router}
+bin=${RCRP_BIN:-.build/release/rcrp-router}
 [ -x "$bin" ] || { echo "no $bin: run swift build -c release first" >&2; exit 2; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null
 work=$(mktemp -d); trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
