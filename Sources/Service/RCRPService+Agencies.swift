@@ -115,26 +115,20 @@ extension RCRPService {
     /// The one path for an agency that will no longer act on some of its open handoffs (it was
     /// deactivated, or changed kind or areas): each open handoff that `agency` (as it will be)
     /// does not take is cancelled and replaced by a handoff to the next agency that covers the
-    /// call, or by an unroutable one that escalates at once — when none does, and when the
-    /// recorded call no longer decodes (a newer schema), so that it can never be routed blindly
-    /// nor left where nobody will act on it.
+    /// call, or by an unroutable one that escalates at once when none does: never left where
+    /// nobody will act on it. The routing facts come from the call as recorded (`HandoffRouting`),
+    /// so a call saved under an older schema is re-routed like any other.
     func reroute(from agency: Agency, state: ServiceState, now: Date) -> Rerouting {
         var moved = Rerouting()
         // The agency's feed holds each of its handoffs once, in the order they last changed.
         for change in state.agencyFeeds[agency.id]?.changes(after: 0, limit: Int.max) ?? [] {
             guard let handoff = state.handoffs[change.id], handoff.agencyID == agency.id, handoff.status.isOpen,
                   let entry = state.calls[handoff.callID], !agency.takes(kind: handoff.agencyKind, area: entry.area) else { continue }
-            let next: HandoffBirth
-            if case .success(let call) = Call.decode(entry.call) {
-                let decision = entry.decisions.last { $0["decision_id"]?.stringValue == handoff.decisionID } ?? entry.decision
-                let minutes = (decision["acknowledge_within_minutes"]?.intValue.map(Int.init),
-                               decision["accept_within_minutes"]?.intValue.map(Int.init))
-                next = birth(kind: handoff.agencyKind, call: call, callID: handoff.callID, decisionID: handoff.decisionID,
-                             ruleMinutes: minutes, state: state, now: now, excluding: [agency.id])
-            } else {
-                next = HandoffBirth(handoffID: Identifier.make("h", at: now), callID: handoff.callID, decisionID: handoff.decisionID,
-                                    agencyID: nil, agencyKind: handoff.agencyKind, deadlines: nil)
-            }
+            let decision = entry.decisions.last { $0["decision_id"]?.stringValue == handoff.decisionID } ?? entry.decision
+            let minutes = (decision["acknowledge_within_minutes"]?.intValue.map(Int.init),
+                           decision["accept_within_minutes"]?.intValue.map(Int.init))
+            let next = birth(kind: handoff.agencyKind, routing: HandoffRouting(entry), callID: handoff.callID,
+                             decisionID: handoff.decisionID, ruleMinutes: minutes, state: state, now: now, excluding: [agency.id])
             moved.cancelled.append(handoff.id)
             moved.births.append(next)
             moved.rerouted.append(["from": .string(handoff.id), "to": next.summary])

@@ -179,7 +179,7 @@ extension RCRPService {
             let declinedBy = Set(entry.handoffIDs.compactMap { id in
                 state.handoffs[id].flatMap { $0.status == .declined ? $0.agencyID : nil }
             })
-            let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, call: call, decisionID: decisionID,
+            let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, routing: HandoffRouting(call), decisionID: decisionID,
                                                 ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes),
                                                 state: state, now: now, excluding: declinedBy)
             var recorded = decisionFields(decision, flags: flags)
@@ -228,7 +228,6 @@ extension RCRPService {
         let requestedKinds = givenKinds
         let response = try await write(request, principal, conflictKeys: ["call:\(id)"]) { [self] state, now throws(APIError) in
             guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
-            let call = try decodeCall(entry.call)
             let previous = entry.decision
             let previousKinds = previous["agency_kinds"]?.arrayValue?.compactMap { $0.stringValue.flatMap(AgencyKind.init(rawValue:)) } ?? []
             let kinds: [AgencyKind]
@@ -263,7 +262,7 @@ extension RCRPService {
                            accept: previous["accept_within_minutes"]?.intValue.map(Int.init))
             recorded["acknowledge_within_minutes"] = .optional(minutes.acknowledge)
             recorded["accept_within_minutes"] = .optional(minutes.accept)
-            let (cancelled, births) = reconcile(entry, kinds: kinds, call: call, decisionID: decisionID,
+            let (cancelled, births) = reconcile(entry, kinds: kinds, routing: HandoffRouting(entry), decisionID: decisionID,
                                                 ruleMinutes: minutes, state: state, now: now)
             let body: JSONObject = ["call_id": .string(id), "decision": .object(recorded),
                                     "cancelled": .array(cancelled.map(JSONValue.string)), "handoffs": .array(births.map(\.json))]
@@ -343,22 +342,23 @@ extension RCRPService {
     func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,
                        state: ServiceState, now: Date) -> [HandoffBirth] {
         kinds.uniqued().map { kind in
-            birth(kind: kind, call: call, callID: callID, decisionID: decisionID,
+            birth(kind: kind, routing: HandoffRouting(call), callID: callID, decisionID: decisionID,
                   ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), state: state, now: now)
         }
     }
 
     /// A new handoff of `kind` to the agency that covers the call's area most specifically,
-    /// or unroutable when none does (it then escalates at once).
-    func birth(kind: AgencyKind, call: Call, callID: String, decisionID: String, ruleMinutes: (acknowledge: Int?, accept: Int?),
+    /// or unroutable when none does, or when the call has no area to route by (it then escalates
+    /// at once: a `*` agency is never chosen for a call whose area is unknown).
+    func birth(kind: AgencyKind, routing: HandoffRouting, callID: String, decisionID: String, ruleMinutes: (acknowledge: Int?, accept: Int?),
                state: ServiceState, now: Date, excluding: Set<String> = []) -> HandoffBirth {
-        let agency = state.agencies.route(kind: kind, area: call.location.area, excluding: excluding)
+        let agency = routing.area.isEmpty ? nil : state.agencies.route(kind: kind, area: routing.area, excluding: excluding)
         let deadlines = agency.map { agency in
             HandoffDeadlines.compute(createdAt: now, ruleAcknowledgeMinutes: ruleMinutes.acknowledge, ruleAcceptMinutes: ruleMinutes.accept,
                                      agencyAcknowledgeMinutes: agency.acknowledgeWithinMinutes,
                                      agencyAcceptMinutes: agency.acceptWithinMinutes,
                                      defaults: configuration.defaultDeadlines,
-                                     s136ArrivedAt: call.callType == .s136Handover ? call.s136?.arrivedAt : nil)
+                                     s136ArrivedAt: routing.s136ArrivedAt)
         }
         return HandoffBirth(handoffID: Identifier.make("h", at: now), callID: callID, decisionID: decisionID,
                             agencyID: agency?.id, agencyKind: kind, deadlines: deadlines)
@@ -367,7 +367,7 @@ extension RCRPService {
     /// After a new decision: open handoffs of kinds no longer wanted (and unroutable ones) are
     /// cancelled; wanted kinds without an open or completed handoff get a new one, never to an
     /// agency in `excluding`. Nothing is overwritten.
-    func reconcile(_ entry: CallEntry, kinds: [AgencyKind], call: Call, decisionID: String,
+    func reconcile(_ entry: CallEntry, kinds: [AgencyKind], routing: HandoffRouting, decisionID: String,
                    ruleMinutes: (acknowledge: Int?, accept: Int?), state: ServiceState, now: Date,
                    excluding: Set<String> = []) -> (cancelled: [String], births: [HandoffBirth]) {
         let wanted = Set(kinds)
@@ -383,7 +383,7 @@ extension RCRPService {
             }
         }
         let births = kinds.uniqued().filter { !covered.contains($0) }.map { kind in
-            birth(kind: kind, call: call, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes,
+            birth(kind: kind, routing: routing, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes,
                   state: state, now: now, excluding: excluding)
         }
         return (cancelled, births)

@@ -118,12 +118,11 @@ import Triage
 
     /// A call recorded under an older schema (here a field this code no longer knows) cannot be
     /// routed again; its handoff must go to the control room, not stay with a closed agency.
-    @Test func deactivationEscalatesAHandoffWhoseCallNoLongerDecodes() async throws {
-        let clock = TestClock()
-        let directory = LiveService.makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// A service whose ledger already holds a call saved under an older schema (a field today's
+    /// strict decoder refuses) with a handoff to adult social care, the only agency of that kind.
+    private func serviceWithAnOldSchemaCall(clock: TestClock, directory: String) async throws -> LiveService {
         let ledger = try FileLedger.open(directory: directory, clock: { clock.now })
-        guard case .object(var call) = Calls.careNeed("CAD-OLD", subject: nil) else { Issue.record("no call"); return }
+        var call = try #require(Calls.careNeed("CAD-OLD", subject: nil).objectValue)
         call["legacy_priority"] = 3
         let birth = HandoffBirth(handoffID: "h_old", callID: "c_old", decisionID: "d_old", agencyID: "demo-adult-social-care",
                                  agencyKind: .adultSocialCare,
@@ -135,7 +134,16 @@ import Triage
             "handoffs": [birth.json],
         ])])
         ledger.close()
-        let live = try await LiveService(directory: directory, clock: clock)
+        return try await LiveService(directory: directory, clock: clock)
+    }
+
+    /// Re-routing reads the recorded call leniently; with no other agency of the kind covering
+    /// its area, the handoff escalates rather than staying with an agency that will not act.
+    @Test func deactivationEscalatesAHandoffOfAnOldSchemaCallWhenNoOtherAgencyCoversIt() async throws {
+        let clock = TestClock()
+        let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let live = try await serviceWithAnOldSchemaCall(clock: clock, directory: directory)
         defer { Task { await live.stop() } }
         let removed = try await live.request("DELETE", "/v1/agencies/demo-adult-social-care", key: "dev-admin")
         #expect(removed.status == 200)
@@ -145,5 +153,26 @@ import Triage
         #expect(try await live.request("GET", "/v1/handoffs/h_old", key: "dev-supervisor").json["status"]?.stringValue == "cancelled")
         let escalations = try await live.request("GET", "/v1/escalations", key: "dev-control-room").json
         #expect(escalations["escalations"]?.arrayValue?.compactMap { $0["handoff_id"] } == [rerouted["to"]?["handoff_id"] ?? .null])
+    }
+
+    /// A supervisor can still override a call that today's decoder would refuse: the override
+    /// needs only the recorded area (and an s136 arrival), read leniently.
+    @Test func aSupervisorCanOverrideACallSavedUnderAnOlderSchema() async throws {
+        let clock = TestClock()
+        let directory = LiveService.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let live = try await serviceWithAnOldSchemaCall(clock: clock, directory: directory)
+        defer { Task { await live.stop() } }
+        let overridden = try await live.request("POST", "/v1/calls/c_old/override", key: "dev-supervisor", json: [
+            "outcome": "joint_response", "reason": "Neighbour now reports shouting", "reviewer": "Insp. Example",
+            "agency_kinds": ["adult_social_care", "mental_health_trust"],
+        ])
+        #expect(overridden.status == 200)
+        #expect(overridden.json["police_attend"]?.boolValue == true)
+        // Adult social care keeps its open handoff; the trust gets a new one, routed by the recorded area.
+        let births = overridden.json["handoffs"]?.arrayValue ?? []
+        #expect(births.map { $0["agency_kind"]?.stringValue } == ["mental_health_trust"])
+        #expect(births.first?["status"]?.stringValue == "pending")
+        #expect(births.first?["agency_id"]?.stringValue != nil)
     }
 }

@@ -125,6 +125,30 @@ import TestSupport
         #expect(trust["accept_by"]?.stringValue == RFC3339.format(arrived.addingTimeInterval(3600)))
     }
 
+    /// An override reads the arrival from the recorded call: a handoff it adds to an s136
+    /// handover keeps the same one-hour clock.
+    @Test func anOverrideOnAnS136HandoverKeepsTheHourFromArrival() async throws {
+        let clock = TestClock()
+        let live = try await LiveService(clock: clock)
+        defer { Task { await live.stop() } }
+        let arrived = clock.now.addingTimeInterval(-20 * 60)
+        let call: JSONValue = [
+            "incident_ref": "CAD-S136-O", "call_type": "s136_handover", "caller": ["type": "police"],
+            "location": ["area": "E06000031", "setting": "place_of_safety"],
+            "risk": ["violence": false], "s136": ["arrived_at": .string(RFC3339.format(arrived))],
+        ]
+        let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: call)
+        let callID = try #require(created.json["call_id"]?.stringValue)
+        let kinds = (created.json["agency_kinds"]?.arrayValue ?? []) + ["adult_social_care"]
+        clock.advance(minutes: 5)
+        let overridden = try await live.request("POST", "/v1/calls/\(callID)/override", key: "dev-supervisor", json: [
+            "outcome": "handoff", "reason": "Needs a care assessment too", "reviewer": "Insp. Example", "agency_kinds": .array(kinds),
+        ])
+        #expect(overridden.status == 200)
+        let added = try #require(overridden.json["handoffs"]?.arrayValue?.first { $0["agency_kind"]?.stringValue == "adult_social_care" })
+        #expect(added["accept_by"]?.stringValue == RFC3339.format(arrived.addingTimeInterval(3600)))
+    }
+
     /// The wake-up itself takes microseconds; the answer also waits for the fsync of its data.read
     /// record. On a shared machine one fsync can stall, so the median of five rounds is held to 50 ms.
     @Test func aLongPollWakesWithin50msOfANewHandoff() async throws {
