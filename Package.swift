@@ -31,7 +31,7 @@ let package = Package(
         ]),
         .target(name: "Triage", dependencies: ["JSON", "Digests", "Yams"]),
         .target(name: "Ledger", dependencies: [
-            "JSON", "Digests", "COpenSSL",
+            "JSON", "Digests",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Handoffs", dependencies: ["JSON", "Triage", "Ledger"]),

@@ -21,6 +21,13 @@ public enum SHA256 {
         return digest
     }
 
+    /// The algorithm, fetched from libcrypto once for the process (fetching is a look-up by name;
+    /// the fetched object is immutable and safe to share between threads, hence nonisolated).
+    nonisolated(unsafe) static let algorithm: OpaquePointer = {
+        guard let algorithm = EVP_MD_fetch(nil, "SHA256", nil) else { fatalError("libcrypto has no SHA-256") }
+        return algorithm
+    }()
+
     /// The digest of `bytes` as 64 lower-case hex digits.
     public static func hex<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         Hex.encode(hash(bytes))
@@ -38,7 +45,7 @@ public struct SHA256Hasher: ~Copyable {
 
     public init() {
         guard let context = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new failed: out of memory") }
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        EVP_DigestInit_ex(context, SHA256.algorithm, nil)
         self.context = context
     }
 

@@ -97,7 +97,7 @@ public final class FileLedger: Ledger {
         var headHash: [UInt8]
         /// `headHash` as the String the next record's `prevHash` shares.
         var headHashText: String
-        let hasher = RecordHasher()
+        let hasher = SHA256Context()
     }
 
     /// What readers may see: only records an fsync has covered.

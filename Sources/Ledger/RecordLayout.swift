@@ -79,7 +79,7 @@ enum RecordLayout {
     /// intermediate payload array: the writer's hot path. Returns where in `buffer` the hash's
     /// 64 hex bytes are.
     static func appendFramedRecord(
-        to buffer: inout [UInt8], seq: UInt64, at: [UInt8], members: [UInt8], prevHash: some Collection<UInt8>, hasher: RecordHasher
+        to buffer: inout [UInt8], seq: UInt64, at: [UInt8], members: [UInt8], prevHash: some Collection<UInt8>, hasher: SHA256Context
     ) -> Range<Int> {
         let frameStart = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: RecordFrame.headerSize))

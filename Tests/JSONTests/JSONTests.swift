@@ -203,6 +203,19 @@ import Testing
 }
 
 @Suite struct DigestTests {
+    /// One context hashing buffer after buffer gives what the one-shot call gives for each
+    /// (a known answer first, so both cannot be wrong the same way).
+    @Test func aReusedContextHashesEachBufferLikeTheOneShotCall() {
+        let context = SHA256Context()
+        let abc = Array("abc".utf8)
+        #expect(Hex.encode(abc.withUnsafeBufferPointer { context.hash($0) })
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        for size in [0, 1, 55, 56, 64, 1_000, 70_000] {
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+            #expect(bytes.withUnsafeBufferPointer { context.hash($0) } == SHA256.hash(bytes))
+        }
+    }
+
     @Test func hexOfAByteArrayIsLowerCaseAndAgreesWithAnySequence() {
         let bytes: [UInt8] = [0x00, 0x0f, 0x10, 0xa5, 0xff]
         #expect(Hex.encode(bytes) == "000f10a5ff")
