@@ -82,8 +82,12 @@ extension RCRPService {
         // What does not depend on the durable state is built here, on the event loop, in
         // parallel with other requests; the committer, which decides one batch at a time,
         // adds only what does (ids, time, flags, routing).
+        // The call and the decision are serialised here too, once: the committer splices the
+        // bytes into the record and the answer instead of serialising trees again.
         let callJSON = call.json
-        let unflagged = decisionFields(decision, flags: [])
+        let callBytes = callJSON.serialized()
+        let unflagged = Self.decisionFields(decision, flags: [])
+        let members = CreatedCall.DecisionMembers(decision)
         try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
@@ -101,10 +105,12 @@ extension RCRPService {
             recorded["by"] = "rule_engine"
             recorded["decided_at"] = .string(decidedAt)
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
-                                     births: births, decidedAt: decidedAt)
+                                     members: members, flags: flags, births: births, decidedAt: decidedAt)
             let body: JSONObject = ["call_id": .string(callID), "call": callJSON, "decision": .object(recorded),
                                     "handoffs": .array(births.map(\.json))]
-            return .writeRendered(type: "call.triaged", body: body, status: 201, rendered: answer.bytes, answer: { answer.json })
+            let (rendered, openRecord) = answer.render(call: callBytes)
+            return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered,
+                                  answer: { answer.json })
         }
         return nil
     }
@@ -182,7 +188,7 @@ extension RCRPService {
             let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, routing: HandoffRouting(call), decisionID: decisionID,
                                                 ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes),
                                                 state: state, now: now, excluding: declinedBy)
-            var recorded = decisionFields(decision, flags: flags)
+            var recorded = Self.decisionFields(decision, flags: flags)
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "retriage"
             recorded["by"] = "rule_engine"
@@ -316,7 +322,7 @@ extension RCRPService {
 
     /// The decision fields every answer and record shares (API.md's decision shape), after the
     /// ids the answer leads with. Built in one go: these objects are on the hot path.
-    func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
+    static func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
                         incidentRef: String? = nil) -> JSONObject {
         var object = JSONObject()
         if let callID { object["call_id"] = .string(callID) }
