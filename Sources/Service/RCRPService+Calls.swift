@@ -100,10 +100,10 @@ extension RCRPService {
             if !flags.isEmpty { fields["flags"] = .array(flags.map(JSONValue.string)) }
             let decidedAt = RFC3339.format(now)
             var recorded = fields
-            recorded["decision_id"] = .string(decisionID)
-            recorded["kind"] = "triage"
-            recorded["by"] = "rule_engine"
-            recorded["decided_at"] = .string(decidedAt)
+            recorded.appendNew("decision_id", .string(decisionID))
+            recorded.appendNew("kind", "triage")
+            recorded.appendNew("by", "rule_engine")
+            recorded.appendNew("decided_at", .string(decidedAt))
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
                                      members: members, flags: flags, births: births, decidedAt: decidedAt)
             let body: JSONObject = ["call_id": .string(callID), "call": callJSON, "decision": .object(recorded),
@@ -323,25 +323,31 @@ extension RCRPService {
     /// The decision fields every answer and record shares (API.md's decision shape), after the
     /// ids the answer leads with. Built in one go: these objects are on the hot path.
     static func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
-                        incidentRef: String? = nil) -> JSONObject {
-        var object = JSONObject()
-        if let callID { object["call_id"] = .string(callID) }
-        if let decisionID { object["decision_id"] = .string(decisionID) }
-        if let incidentRef { object["incident_ref"] = .string(incidentRef) }
-        let fields: JSONObject = [
-            "outcome": .string(decision.outcome.rawValue), "police_attend": .bool(decision.policeAttend),
-            "rule": ["id": .string(decision.ruleID), "title": .string(decision.ruleTitle),
-                     "rationale": .string(decision.rationale), "citation": .string(decision.citation)],
-            "rule_set": ["name": .string(decision.ruleSetName), "revision": .string(decision.ruleSetRevision)],
-            "caller_advice": .string(decision.callerAdvice),
-            "agency_kinds": .array(decision.agencyKinds.map { .string($0.rawValue) }),
-            "flags": .array(flags.map(JSONValue.string)), "assumed": .array(decision.assumed.map(JSONValue.string)),
-            "review_required": .bool(decision.reviewRequired),
-            "acknowledge_within_minutes": .optional(decision.acknowledgeWithinMinutes),
-            "accept_within_minutes": .optional(decision.acceptWithinMinutes),
-        ]
-        guard !object.isEmpty else { return fields }
-        for index in fields.keys.indices { object[fields.keys[index]] = fields.values[index] }
+                               incidentRef: String? = nil) -> JSONObject {
+        // Each member appended once, in API.md's order: no look-up per member.
+        var object = JSONObject(capacity: 16)
+        if let callID { object.appendNew("call_id", .string(callID)) }
+        if let decisionID { object.appendNew("decision_id", .string(decisionID)) }
+        if let incidentRef { object.appendNew("incident_ref", .string(incidentRef)) }
+        object.appendNew("outcome", .string(decision.outcome.rawValue))
+        object.appendNew("police_attend", .bool(decision.policeAttend))
+        var rule = JSONObject(capacity: 4)
+        rule.appendNew("id", .string(decision.ruleID))
+        rule.appendNew("title", .string(decision.ruleTitle))
+        rule.appendNew("rationale", .string(decision.rationale))
+        rule.appendNew("citation", .string(decision.citation))
+        object.appendNew("rule", .object(rule))
+        var ruleSet = JSONObject(capacity: 2)
+        ruleSet.appendNew("name", .string(decision.ruleSetName))
+        ruleSet.appendNew("revision", .string(decision.ruleSetRevision))
+        object.appendNew("rule_set", .object(ruleSet))
+        object.appendNew("caller_advice", .string(decision.callerAdvice))
+        object.appendNew("agency_kinds", .array(decision.agencyKinds.map { .string($0.rawValue) }))
+        object.appendNew("flags", .array(flags.map(JSONValue.string)))
+        object.appendNew("assumed", .array(decision.assumed.map(JSONValue.string)))
+        object.appendNew("review_required", .bool(decision.reviewRequired))
+        object.appendNew("acknowledge_within_minutes", .optional(decision.acknowledgeWithinMinutes))
+        object.appendNew("accept_within_minutes", .optional(decision.acceptWithinMinutes))
         return object
     }
 

@@ -39,42 +39,53 @@ extension Call {
     /// The call in API form. Defaulted fields are left out, so decoding it gives this call back,
     /// `assumed` included.
     public var json: JSONValue {
-        let assumed = Set(self.assumed)
-        var object: JSONObject = ["incident_ref": .string(incidentRef), "call_type": .string(callType.rawValue)]
-        if let receivedAt { object["received_at"] = .string(RFC3339.format(receivedAt)) }
-        var callerObject: JSONObject = ["type": .string(caller.type.rawValue)]
-        if let name = caller.name { callerObject["name"] = .string(name) }
-        if let phone = caller.phone { callerObject["phone"] = .string(phone) }
-        if let organisation = caller.organisation { callerObject["organisation"] = .string(organisation) }
-        object["caller"] = .object(callerObject)
-        var subjectObject = JSONObject()
-        if let name = subject.name { subjectObject["name"] = .string(name) }
-        if let age = subject.age { subjectObject["age"] = .int(age) }
-        if let reference = subject.reference { subjectObject["reference"] = .string(reference) }
-        if !assumed.contains("subject.mha_status") { subjectObject["mha_status"] = .string(subject.mhaStatus.rawValue) }
-        if !assumed.contains("subject.restricted_patient") { subjectObject["restricted_patient"] = .bool(subject.restrictedPatient) }
-        object["subject"] = .object(subjectObject)
-        var locationObject = JSONObject()
-        if let address = location.address { locationObject["address"] = .string(address) }
-        locationObject["area"] = .string(location.area)
-        locationObject["setting"] = .string(location.setting.rawValue)
-        if let lat = location.lat { locationObject["lat"] = .double(lat) }
-        if let lon = location.lon { locationObject["lon"] = .double(lon) }
-        object["location"] = .object(locationObject)
-        let riskValues: [(String, JSONValue)] = [
-            ("threat_to_life", .bool(risk.threatToLife)), ("serious_harm", .bool(risk.seriousHarm)),
-            ("immediacy", .string(risk.immediacy.rawValue)), ("crime", .string(risk.crime.rawValue)),
-            ("violence", .bool(risk.violence)), ("child_at_risk", .bool(risk.childAtRisk)),
-            ("lacks_capacity", .bool(risk.lacksCapacity)), ("whereabouts_known", .bool(risk.whereaboutsKnown)),
-            ("intelligence_of_harm", .string(risk.intelligenceOfHarm.rawValue)),
-            ("medical_need", .bool(risk.medicalNeed)), ("care_need", .bool(risk.careNeed)),
-        ]
-        var riskObject = JSONObject()
-        for (key, value) in riskValues where !assumed.contains("risk." + key) { riskObject[key] = value }
-        object["risk"] = .object(riskObject)
-        object["partner_steps_taken"] = .array(partnerStepsTaken.map { .string($0.rawValue) })
-        object["s136"] = s136.map { .object(["arrived_at": .string(RFC3339.format($0.arrivedAt))]) } ?? .null
-        object["notes"] = .optional(notes)
+        // Members appended in the canonical order, each once (no look-up per member); a field
+        // that took its default is left out, which only needs checking when any did.
+        let assumed = self.assumed
+        func given(_ field: String) -> Bool { assumed.isEmpty || !assumed.contains(field) }
+        var object = JSONObject(capacity: 12)
+        object.appendNew("incident_ref", .string(incidentRef))
+        object.appendNew("call_type", .string(callType.rawValue))
+        if let receivedAt { object.appendNew("received_at", .string(RFC3339.format(receivedAt))) }
+        var callerObject = JSONObject(capacity: 4)
+        callerObject.appendNew("type", .string(caller.type.rawValue))
+        if let name = caller.name { callerObject.appendNew("name", .string(name)) }
+        if let phone = caller.phone { callerObject.appendNew("phone", .string(phone)) }
+        if let organisation = caller.organisation { callerObject.appendNew("organisation", .string(organisation)) }
+        object.appendNew("caller", .object(callerObject))
+        var subjectObject = JSONObject(capacity: 5)
+        if let name = subject.name { subjectObject.appendNew("name", .string(name)) }
+        if let age = subject.age { subjectObject.appendNew("age", .int(age)) }
+        if let reference = subject.reference { subjectObject.appendNew("reference", .string(reference)) }
+        if given("subject.mha_status") { subjectObject.appendNew("mha_status", .string(subject.mhaStatus.rawValue)) }
+        if given("subject.restricted_patient") { subjectObject.appendNew("restricted_patient", .bool(subject.restrictedPatient)) }
+        object.appendNew("subject", .object(subjectObject))
+        var locationObject = JSONObject(capacity: 5)
+        if let address = location.address { locationObject.appendNew("address", .string(address)) }
+        locationObject.appendNew("area", .string(location.area))
+        locationObject.appendNew("setting", .string(location.setting.rawValue))
+        if let lat = location.lat { locationObject.appendNew("lat", .double(lat)) }
+        if let lon = location.lon { locationObject.appendNew("lon", .double(lon)) }
+        object.appendNew("location", .object(locationObject))
+        var riskObject = JSONObject(capacity: 11)
+        func risk(_ key: String, _ field: String, _ value: JSONValue) {
+            if given(field) { riskObject.appendNew(key, value) }
+        }
+        risk("threat_to_life", "risk.threat_to_life", .bool(self.risk.threatToLife))
+        risk("serious_harm", "risk.serious_harm", .bool(self.risk.seriousHarm))
+        risk("immediacy", "risk.immediacy", .string(self.risk.immediacy.rawValue))
+        risk("crime", "risk.crime", .string(self.risk.crime.rawValue))
+        risk("violence", "risk.violence", .bool(self.risk.violence))
+        risk("child_at_risk", "risk.child_at_risk", .bool(self.risk.childAtRisk))
+        risk("lacks_capacity", "risk.lacks_capacity", .bool(self.risk.lacksCapacity))
+        risk("whereabouts_known", "risk.whereabouts_known", .bool(self.risk.whereaboutsKnown))
+        risk("intelligence_of_harm", "risk.intelligence_of_harm", .string(self.risk.intelligenceOfHarm.rawValue))
+        risk("medical_need", "risk.medical_need", .bool(self.risk.medicalNeed))
+        risk("care_need", "risk.care_need", .bool(self.risk.careNeed))
+        object.appendNew("risk", .object(riskObject))
+        object.appendNew("partner_steps_taken", .array(partnerStepsTaken.map { .string($0.rawValue) }))
+        object.appendNew("s136", s136.map { .object(["arrived_at": .string(RFC3339.format($0.arrivedAt))]) } ?? .null)
+        object.appendNew("notes", .optional(notes))
         return .object(object)
     }
 }

@@ -86,6 +86,21 @@ import Testing
 }
 
 @Suite struct JSONSerializationTests {
+    /// A writer of a fixed shape appends without look-ups; the object is the one the subscript builds.
+    @Test func appendNewBuildsTheSameObjectAsTheSubscript() {
+        var appended = JSONObject(capacity: 3)
+        appended.appendNew("b", 1)
+        appended.appendNew("a", ["x": nil])
+        appended.appendNew("c", "text")
+        var set = JSONObject()
+        set["b"] = 1
+        set["a"] = ["x": nil]
+        set["c"] = "text"
+        #expect(appended.keys == ["b", "a", "c"])
+        #expect(JSONValue.object(appended).serialized() == JSONValue.object(set).serialized())
+        #expect(appended["a"]?["x"] == .null)
+    }
+
     @Test func roundTripsThroughTheParser() throws {
         let value: JSONValue = ["s": "quote \" backslash \\ newline \n tab \t nul \u{0}", "n": -12, "d": 52.57,
                                 "w": 52.0, "big": 1e300, "a": [true, false, nil], "o": [:], "u": "é😀"]

@@ -40,6 +40,19 @@ import Triage
         return answers
     }
 
+    /// The decision's members, in records and answers alike: pinned, since records keep them.
+    @Test func decisionFieldsArePinnedByteForByte() {
+        let fields = RCRPService.decisionFields(Self.decision(minutes: (nil, 45), assumed: ["risk.crime"]), flags: ["repeat_contact"],
+                                                callID: "c_1", decisionID: "d_1", incidentRef: "CAD-1")
+        #expect(String(decoding: JSONValue.object(fields).serialized(), as: UTF8.self) == """
+        {"call_id":"c_1","decision_id":"d_1","incident_ref":"CAD-1","outcome":"handoff","police_attend":false,\
+        "rule":{"id":"r-1","title":"Care \\u003cneed\\u003e \\u0026 \\"quotes\\"","rationale":"line\\nbreak \\u2028 é 🚑",\
+        "citation":"RCRP §4"},"rule_set":{"name":"england","revision":"sha256:abc"},"caller_advice":"Tell the caller…",\
+        "agency_kinds":["adult_social_care","mental_health_trust"],"flags":["repeat_contact"],"assumed":["risk.crime"],\
+        "review_required":true,"acknowledge_within_minutes":null,"accept_within_minutes":45}
+        """)
+    }
+
     /// The 201 answer is written straight to bytes, but a request with an Idempotency-Key stores
     /// it as a value and replays its serialization: the two must be the same bytes.
     @Test func writtenAnswerEqualsTheSerializedValue() throws {
