@@ -20,32 +20,16 @@ struct CreatedCall: Sendable {
     var births: [HandoffBirth]
     var decidedAt: String
 
-    /// The decision's members as JSON text, written from the typed decision in the order of
-    /// `RCRPService.decisionFields`, without braces: those before `flags` and those after it
-    /// (flags depend on the durable state, so only the committer knows them).
+    /// The decision's members as JSON text in the order of `RCRPService.decisionFields`, without
+    /// braces: those before `flags` (the rule's, `DecisionHead`) and those after it (flags depend
+    /// on the durable state, so only the committer knows them).
     struct DecisionMembers: Sendable {
         var head: [UInt8]
         var tail: [UInt8]
 
-        init(_ decision: Decision) {
-            var out = JSONWriter(capacity: 1024)
-            out.key("outcome"); out.string(decision.outcome.rawValue)
-            out.key("police_attend"); out.bool(decision.policeAttend)
-            out.key("rule"); out.beginObject()
-            out.key("id"); out.string(decision.ruleID)
-            out.key("title"); out.string(decision.ruleTitle)
-            out.key("rationale"); out.string(decision.rationale)
-            out.key("citation"); out.string(decision.citation)
-            out.endObject()
-            out.key("rule_set"); out.beginObject()
-            out.key("name"); out.string(decision.ruleSetName)
-            out.key("revision"); out.string(decision.ruleSetRevision)
-            out.endObject()
-            out.key("caller_advice"); out.string(decision.callerAdvice)
-            out.key("agency_kinds"); out.beginArray()
-            for kind in decision.agencyKinds { out.string(kind.rawValue) }
-            out.endArray()
-            head = out.bytes
+        /// `head`: the rule's members of `decision` (`DecisionHead.of`, usually cached).
+        init(head: DecisionHead, _ decision: Decision) {
+            self.head = head.bytes
             var rest = JSONWriter(capacity: 256)
             rest.key("assumed"); rest.strings(decision.assumed)
             rest.key("review_required"); rest.bool(decision.reviewRequired)
@@ -53,21 +37,38 @@ struct CreatedCall: Sendable {
             rest.key("accept_within_minutes"); rest.optional(decision.acceptWithinMinutes)
             tail = rest.bytes
         }
+
+        init(_ decision: Decision) {
+            self.init(head: DecisionHead(decision), decision)
+        }
     }
 
-    /// Each birth's summary members (`HandoffBirth.summary` without braces), written once for
-    /// both the answer and the record.
-    private var summaries: [[UInt8]] {
-        births.map { birth in
+    /// Each birth as the record carries it (`HandoffBirth.json`) and its summary members as JSON
+    /// text (`HandoffBirth.summary` without braces), from one formatting of its deadlines.
+    private var birthPieces: (json: [JSONValue], summaries: [[UInt8]]) {
+        var json: [JSONValue] = []
+        var summaries: [[UInt8]] = []
+        json.reserveCapacity(births.count)
+        summaries.reserveCapacity(births.count)
+        for birth in births {
+            let status = birth.agencyID == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue
+            let acknowledgeBy = birth.deadlines.map { RFC3339.format($0.acknowledgeBy) }
+            let acceptBy = birth.deadlines.map { RFC3339.format($0.acceptBy) }
+            var object = JSONObject(capacity: 8)
+            object.appendNew("handoff_id", .string(birth.handoffID))
+            object.appendNew("agency_id", .optional(birth.agencyID))
+            object.appendNew("agency_kind", .string(birth.agencyKind.rawValue))
+            object.appendNew("status", .string(status))
+            object.appendNew("acknowledge_by", .optional(acknowledgeBy))
+            object.appendNew("accept_by", .optional(acceptBy))
             var out = JSONWriter(capacity: 256)
-            out.key("handoff_id"); out.string(birth.handoffID)
-            out.key("agency_id"); out.optional(birth.agencyID)
-            out.key("agency_kind"); out.string(birth.agencyKind.rawValue)
-            out.key("status"); out.string(birth.agencyID == nil ? HandoffStatus.unroutable.rawValue : HandoffStatus.pending.rawValue)
-            out.key("acknowledge_by"); out.optional(birth.deadlines.map { RFC3339.format($0.acknowledgeBy) })
-            out.key("accept_by"); out.optional(birth.deadlines.map { RFC3339.format($0.acceptBy) })
-            return out.bytes
+            out.members(object)
+            summaries.append(out.bytes)
+            object.appendNew("call_id", .string(birth.callID))
+            object.appendNew("decision_id", .string(birth.decisionID))
+            json.append(.object(object))
         }
+        return (json, summaries)
     }
 
     private func writeDecisionMembers(_ out: inout JSONWriter) {
@@ -79,8 +80,9 @@ struct CreatedCall: Sendable {
     /// The answer and the record's body up to its closing brace (the committer adds
     /// `request_id` and `idempotency`), members in the order of the record's `JSONObject`:
     /// `call_id`, `call` (`call` is the canonical call, already serialised), `decision`, `handoffs`.
-    func render(call: [UInt8]) -> (answer: [UInt8], openRecord: [UInt8]) {
-        let summaries = self.summaries
+    /// `births` is the record's `handoffs` member as values (the same text as `openRecord` holds).
+    func render(call: [UInt8]) -> (answer: [UInt8], openRecord: [UInt8], births: [JSONValue]) {
+        let (birthJSON, summaries) = birthPieces
         var out = JSONWriter(capacity: 2048)
         out.beginObject()
         out.key("call_id"); out.string(callID)
@@ -117,7 +119,7 @@ struct CreatedCall: Sendable {
             record.endObject()
         }
         record.endArray()
-        return (answer, record.bytes)
+        return (answer, record.bytes, birthJSON)
     }
 
     /// The answer alone (tests compare it with `json`).

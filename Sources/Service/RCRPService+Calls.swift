@@ -84,10 +84,14 @@ extension RCRPService {
         // adds only what does (ids, time, flags, routing).
         // The call and the decision are serialised here too, once: the committer splices the
         // bytes into the record and the answer instead of serialising trees again.
+        // What the rule alone fixes comes from a cache (one rule decides many calls).
         let callJSON = call.json
         let callBytes = callJSON.serialized()
-        let unflagged = Self.decisionFields(decision, flags: [])
-        let members = CreatedCall.DecisionMembers(decision)
+        let head = DecisionHead.of(decision)
+        var decisionTree = head.fields
+        Self.appendDecisionTail(of: decision, flags: [], to: &decisionTree)
+        let unflagged = decisionTree
+        let members = CreatedCall.DecisionMembers(head: head, decision)
         try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
@@ -106,9 +110,12 @@ extension RCRPService {
             recorded.appendNew("decided_at", .string(decidedAt))
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
                                      members: members, flags: flags, births: births, decidedAt: decidedAt)
-            let body: JSONObject = ["call_id": .string(callID), "call": callJSON, "decision": .object(recorded),
-                                    "handoffs": .array(births.map(\.json))]
-            let (rendered, openRecord) = answer.render(call: callBytes)
+            let (rendered, openRecord, birthJSON) = answer.render(call: callBytes)
+            var body = JSONObject(capacity: 6)
+            body.appendNew("call_id", .string(callID))
+            body.appendNew("call", callJSON)
+            body.appendNew("decision", .object(recorded))
+            body.appendNew("handoffs", .array(birthJSON))
             return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered,
                                   answer: { answer.json })
         }
@@ -329,26 +336,18 @@ extension RCRPService {
         if let callID { object.appendNew("call_id", .string(callID)) }
         if let decisionID { object.appendNew("decision_id", .string(decisionID)) }
         if let incidentRef { object.appendNew("incident_ref", .string(incidentRef)) }
-        object.appendNew("outcome", .string(decision.outcome.rawValue))
-        object.appendNew("police_attend", .bool(decision.policeAttend))
-        var rule = JSONObject(capacity: 4)
-        rule.appendNew("id", .string(decision.ruleID))
-        rule.appendNew("title", .string(decision.ruleTitle))
-        rule.appendNew("rationale", .string(decision.rationale))
-        rule.appendNew("citation", .string(decision.citation))
-        object.appendNew("rule", .object(rule))
-        var ruleSet = JSONObject(capacity: 2)
-        ruleSet.appendNew("name", .string(decision.ruleSetName))
-        ruleSet.appendNew("revision", .string(decision.ruleSetRevision))
-        object.appendNew("rule_set", .object(ruleSet))
-        object.appendNew("caller_advice", .string(decision.callerAdvice))
-        object.appendNew("agency_kinds", .array(decision.agencyKinds.map { .string($0.rawValue) }))
+        DecisionHead.appendMembers(of: decision, to: &object)
+        appendDecisionTail(of: decision, flags: flags, to: &object)
+        return object
+    }
+
+    /// The decision fields after the rule's own (`DecisionHead`): from `flags` on.
+    static func appendDecisionTail(of decision: Decision, flags: [String], to object: inout JSONObject) {
         object.appendNew("flags", .array(flags.map(JSONValue.string)))
         object.appendNew("assumed", .array(decision.assumed.map(JSONValue.string)))
         object.appendNew("review_required", .bool(decision.reviewRequired))
         object.appendNew("acknowledge_within_minutes", .optional(decision.acknowledgeWithinMinutes))
         object.appendNew("accept_within_minutes", .optional(decision.acceptWithinMinutes))
-        return object
     }
 
     func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,

@@ -53,6 +53,23 @@ import Triage
         """)
     }
 
+    /// A rule's members come from a cache: never for a decision whose rule text differs under
+    /// the same rule id and revision, and always the same as built afresh.
+    @Test func aCachedDecisionHeadIsUsedOnlyForTheSameRule() {
+        let decision = Self.decision(minutes: (nil, 45), assumed: [])
+        #expect(DecisionHead.of(decision).bytes == DecisionHead(decision).bytes)
+        #expect(DecisionHead.of(decision).bytes == DecisionHead.of(decision).bytes)
+        var changed = decision
+        changed.rationale = "another rationale"
+        let head = DecisionHead.of(changed)
+        #expect(head.bytes == DecisionHead(changed).bytes)
+        #expect(head.bytes != DecisionHead(decision).bytes)
+        var fields = head.fields
+        RCRPService.appendDecisionTail(of: changed, flags: ["repeat_contact"], to: &fields)
+        #expect(fields == RCRPService.decisionFields(changed, flags: ["repeat_contact"]))
+        #expect(JSONValue.object(fields).serialized() == JSONValue.object(RCRPService.decisionFields(changed, flags: ["repeat_contact"])).serialized())
+    }
+
     /// The 201 answer is written straight to bytes, but a request with an Idempotency-Key stores
     /// it as a value and replays its serialization: the two must be the same bytes.
     @Test func writtenAnswerEqualsTheSerializedValue() throws {
@@ -74,8 +91,10 @@ import Triage
             recorded["decided_at"] = .string(answer.decidedAt)
             let body: JSONValue = ["call_id": .string(answer.callID), "call": call, "decision": .object(recorded),
                                    "handoffs": .array(answer.births.map(\.json))]
-            let (rendered, openRecord) = answer.render(call: call.serialized())
+            let (rendered, openRecord, birthJSON) = answer.render(call: call.serialized())
             #expect(rendered == answer.bytes)
+            #expect(birthJSON == answer.births.map(\.json))
+            #expect(JSONValue.array(birthJSON).serialized() == JSONValue.array(answer.births.map(\.json)).serialized())
             #expect(openRecord + Array("}".utf8) == body.serialized())
         }
     }
