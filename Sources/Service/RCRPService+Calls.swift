@@ -86,7 +86,7 @@ extension RCRPService {
         // bytes into the record and the answer instead of serialising trees again.
         // What the rule alone fixes comes from a cache (one rule decides many calls).
         let callJSON = call.json
-        let callBytes = callJSON.serialized()
+        let callBytes = call.jsonBytes
         let head = DecisionHead.of(decision)
         var decisionTree = head.fields
         Self.appendDecisionTail(of: decision, flags: [], to: &decisionTree)

@@ -162,6 +162,31 @@ import Testing
         """)
     }
 
+    /// The bytes written straight from the fields are the serialization of the canonical form,
+    /// whatever is given, left out, assumed or in need of escaping.
+    @Test func theCanonicalBytesAreTheSerializedCanonicalForm() throws {
+        let bodies = [
+            Self.example,
+            """
+            {"incident_ref": "X-2", "call_type": "s136_handover", "caller": {"type": "police", "organisation": "BTP"},
+             "location": {"area": "A", "setting": "place_of_safety"}, "risk": {"medical_need": true, "crime": "occurred"},
+             "subject": {"mha_status": "s136"}, "s136": {"arrived_at": "2026-11-22T10:00:00.250Z"}}
+            """,
+            """
+            {"incident_ref": "CAD-<1>&\\u2028\\"", "call_type": "concern_for_welfare", "received_at": "2026-11-22T10:15:00.5+01:00",
+             "caller": {"type": "public", "name": "Zoë <&>", "phone": null},
+             "subject": {"age": 0, "reference": "P-é", "restricted_patient": true},
+             "location": {"address": "1 \\"High\\" St", "area": "E06000031", "setting": "home", "lat": -90, "lon": 180.0},
+             "risk": {"threat_to_life": true, "whereabouts_known": false, "intelligence_of_harm": "unknown"},
+             "partner_steps_taken": ["contacted_person", "searched_premises"], "notes": "line\\nbreak 🚑"}
+            """,
+        ]
+        for body in bodies {
+            let call = try decode(body).get()
+            #expect(call.jsonBytes == call.json.serialized())
+        }
+    }
+
     @Test func nonObjectBodiesAreRefused() throws {
         #expect(try problems("[1, 2]").first?.problem.contains("JSON object") == true)
     }
