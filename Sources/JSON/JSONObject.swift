@@ -67,10 +67,10 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return nil
     }
 
-    /// Appends a member known not to be present yet (the parser checks before calling).
-    mutating func appendUnique(_ key: String, _ value: JSONValue) {
-        keys.append(key)
-        values.append(value)
+    /// Members known to be distinct (the parser checks them), in order.
+    init(uniqueKeys keys: [String], values: [JSONValue]) {
+        self.keys = keys
+        self.values = values
     }
 
     /// Appends a member that the caller knows is not there yet (a writer of a fixed shape whose
