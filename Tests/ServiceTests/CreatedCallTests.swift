@@ -104,7 +104,6 @@ import Triage
     /// wrote before bodies came pre-serialised.
     @Test func recordedCallsHoldTheSerializationOfTheirBodies() async throws {
         let live = try await LiveService()
-        defer { Task { await live.stop() } }
         for (index, area) in ["E06000031", "E06000031", "E06000031", "W06000015"].enumerated() {
             let created = try await live.request("POST", "/v1/calls", key: "dev-control-room",
                                                  json: Calls.careNeed("CAD-<\(index)>&\u{2028}", area: area))
@@ -124,5 +123,7 @@ import Triage
                                                 bodyJSON: record.body.serialized(), prevHash: Array(record.prevHash.utf8))
             #expect(String(decoding: RecordLayout.seal(&payload), as: UTF8.self) == record.hash)
         }
+        // Stopped before the test ends, so that no other test sees its descriptors close.
+        await live.stop()
     }
 }
