@@ -108,8 +108,8 @@ import Testing
         let dir = TemporaryDirectory()
         var options = LedgerFixture.options(segmentBytes: 2048)
         // Fail the first batch written into the second segment.
-        options.write = { fd, bytes in
-            if Self.describe(fd).path.hasSuffix("/00000000000000000001.log") { return POSIXFile.writeAll(fd, bytes) }
+        options.write = { fd, bytes, offset in
+            if Self.describe(fd).path.hasSuffix("/00000000000000000001.log") { return POSIXFile.writeAll(fd, bytes, at: offset) }
             return EIO
         }
         let ledger = try FileLedger.open(directory: dir.ledger, options: options)
