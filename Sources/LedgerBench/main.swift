@@ -290,6 +290,14 @@ func crashChild(_ a: Arguments) async throws {
 
 /// Reopens (recovering) and checks that every acknowledged "seq hash" line of --acked is there.
 func crashCheck(_ a: Arguments, acked: String) throws -> Bool {
+    // What the kill left at the end of the last segment, before start-up recovers it: the zero
+    // region (clean), a torn tail (cut after a copy), or neither.
+    let found = try LedgerVerifier.verify(directory: a.directory)
+    if let torn = found.tornTail {
+        print("found: torn tail at \(torn.segment) offset \(torn.offset) (\(torn.reason))")
+    } else {
+        print("found: clean end, \(found.zeroTailBytes) zero bytes after the data")
+    }
     let ledger = try FileLedger.open(directory: a.directory, options: quietOptions(a))
     defer { ledger.close() }
     let text = (try? String(contentsOfFile: acked, encoding: .utf8)) ?? ""
