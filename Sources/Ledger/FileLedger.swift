@@ -11,7 +11,7 @@ import Logging
 import Synchronization
 
 /// The embedded ledger: segment files in one directory. Group commit in two serial stages:
-/// one queue encodes and writes every append waiting at the time with one write(), another
+/// one queue encodes and writes every append waiting at the time with one pwrite(), another
 /// makes all that was written durable with one fdatasync and only then resumes the callers.
 /// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
 public final class FileLedger: Ledger {
@@ -303,7 +303,7 @@ public final class FileLedger: Ledger {
                     state.draining = false
                     return ([], nil)
                 }
-                // One write() of at most ~maxBatchBytes (but at least one append), so a burst
+                // One pwrite() of at most ~maxBatchBytes (but at least one append), so a burst
                 // of large records cannot make one huge buffer.
                 var bytes = 0
                 var count = 0
@@ -513,9 +513,9 @@ public final class FileLedger: Ledger {
         let path: String
     }
 
-    /// Gives the batch its seqs, time and hashes and writes it with one write(). Also returns
-    /// the descriptor of a segment it rotated away from, which stage 2 must close (even if the
-    /// write then failed).
+    /// Gives the batch its seqs, time and hashes and writes it with one pwrite() at the data end
+    /// (into the zeros kept there). Also returns the descriptor of a segment it rotated away
+    /// from, which stage 2 must close (even if the write then failed).
     private func write(_ batch: [PendingAppend]) -> (Result<WrittenBatch, LedgerError>, retired: Int32?) {
         writer.withLock { w in
             var outcome = CommitOutcome()
