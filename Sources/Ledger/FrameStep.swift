@@ -30,10 +30,14 @@ enum FrameStep: Equatable {
         let frameEnd = payloadStart + length
         if length == 0 {
             // Never a record (the CRC-32 of an empty payload is 0, so a zeroed header would pass
-            // as one): the end of the written data. Anything but zeros after it is a batch whose
-            // pages reached the disk out of order, torn like any other.
+            // as one): the end of the written data. Stray bytes after it are a batch whose pages
+            // reached the disk out of order, torn like any other; but a whole record after it may
+            // have been acknowledged (a sector lost after its sync), so that stops start-up.
             guard atEndOfData else { return .corrupt("frame length 0 (the end-of-data marker) inside the data") }
             if let stray = firstNonZero(bytes, from: offset) {
+                if let later = laterFrameVerifies(bytes, after: offset) {
+                    return .corrupt("frame length 0, but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+                }
                 return .torn("non-zero byte at offset \(stray) after the end of the data (frame length 0)")
             }
             return .end

@@ -114,9 +114,10 @@ import Testing
         let (file, records) = try await threeRecords(in: dir)
         let end = LedgerFixture.dataEnd(file)
         let last = LedgerFixture.frames(file)[2]
-        // The third record again, 4 KiB past the data end, as a stray later page of the batch.
+        // The third record's tail, 4 KiB past the data end, as a stray later page of the batch
+        // (no whole record among it).
         var damaged = Array(file[..<end]) + [UInt8](repeating: 0, count: 4096)
-        damaged += Array(file[last.offset ..< end]) + [UInt8](repeating: 0, count: 4096)
+        damaged += Array(file[(last.offset + 20) ..< end]) + [UInt8](repeating: 0, count: 4096)
         let path = dir.ledger + "/" + segmentName
         try LedgerFixture.write(damaged, to: path)
         let torn = try LedgerVerifier.verify(directory: dir.ledger).tornTail
@@ -130,6 +131,27 @@ import Testing
         let copies = try tornCopies(dir)
         #expect(copies.count == 1)
         if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == damaged) }
+    }
+
+    /// Zeros where a frame header should be, then a whole record: that record may have been
+    /// acknowledged (a sector the disk lost after its sync), so start-up and verify refuse
+    /// instead of cutting it away.
+    @Test func aWholeRecordAfterAZeroGapStopsStartUp() async throws {
+        let dir = TemporaryDirectory()
+        let (file, _) = try await threeRecords(in: dir)
+        let end = LedgerFixture.dataEnd(file)
+        let last = LedgerFixture.frames(file)[2]
+        var damaged = Array(file[..<last.offset]) + [UInt8](repeating: 0, count: 8)
+        damaged += Array(file[(last.offset + 8) ..< end]) + [UInt8](repeating: 0, count: 4096)
+        damaged += Array(file[last.offset ..< end]) + [UInt8](repeating: 0, count: 4096)
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+        let refused = LedgerError.corrupt(segment: segmentName, offset: last.offset,
+                                          reason: "frame length 0, but a whole record follows at offset \(end + 4096) (damage mid-log, not a torn tail)")
+        #expect(throws: refused) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+        #expect(throws: refused) { try LedgerVerifier.verify(directory: dir.ledger) }
+        #expect(try LedgerFixture.read(path) == damaged)
+        #expect(try tornCopies(dir).isEmpty)
     }
 
     /// Rotation cuts a segment to its data end before the next one exists, so zeros (a frame
