@@ -14,6 +14,9 @@
 #                                         record once its append returned; after each SIGKILL
 #                                         every printed record must be there with its hash
 #                                         (1 MiB segments, so kills land around rotations too).
+#                                         Each round also says what the kill left at the end
+#                                         of the last segment: the writer's zero region (clean),
+#                                         a torn tail, or neither (killed around a rotation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--ledger-only" ]]; then

@@ -11,7 +11,7 @@ import Logging
 import Synchronization
 
 /// The embedded ledger: segment files in one directory. Group commit in two serial stages:
-/// one queue encodes and writes every append waiting at the time with one write(), another
+/// one queue encodes and writes every append waiting at the time with one pwrite(), another
 /// makes all that was written durable with one fdatasync and only then resumes the callers.
 /// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
 public final class FileLedger: Ledger {
@@ -91,7 +91,10 @@ public final class FileLedger: Ledger {
         var fd: Int32
         var lockFD: Int32
         var segment: SegmentFile
+        /// Where the data ends: the next batch is written here.
         var size: Int
+        /// The file's size: zeros from `size` up to here (the region kept ahead of the writer).
+        var zeroEnd: Int
         var segmentRecords: UInt64
         var headSeq: UInt64
         var headHash: [UInt8]
@@ -185,11 +188,15 @@ public final class FileLedger: Ledger {
             let prevHash = lastScan.lastHash
             let lastEnd = segments[segments.count - 1].end
             let last = segments[segments.count - 1]
-            let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY | O_APPEND)
+            // Not O_APPEND: batches are written at the data end, into the zeros kept after it.
+            let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY)
+            // The zeros kept after the data end (if any) are the file's size beyond it.
+            var info = stat()
+            let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : lastEnd
             let headSeq = expectedSeq - 1
             let headHash = String(decoding: prevHash, as: UTF8.self)
             let writer = Writer(
-                fd: fd, lockFD: lockFD, segment: last.file, size: lastEnd,
+                fd: fd, lockFD: lockFD, segment: last.file, size: lastEnd, zeroEnd: max(lastEnd, fileSize),
                 segmentRecords: headSeq + 1 - last.file.firstSeq, headSeq: headSeq, headHash: prevHash, headHashText: headHash)
             logger.info("ledger opened", metadata: [
                 "directory": "\(directory)", "segments": "\(segments.count)", "head_seq": "\(headSeq)", "head_hash": "\(headHash)",
@@ -296,7 +303,7 @@ public final class FileLedger: Ledger {
                     state.draining = false
                     return ([], nil)
                 }
-                // One write() of at most ~maxBatchBytes (but at least one append), so a burst
+                // One pwrite() of at most ~maxBatchBytes (but at least one append), so a burst
                 // of large records cannot make one huge buffer.
                 var bytes = 0
                 var count = 0
@@ -403,6 +410,50 @@ public final class FileLedger: Ledger {
                     pending.continuation.resume(returning: .success(records))
                 }
             }
+            // While the callers just resumed come back with their next appends.
+            if let last = batches.last?.outcome, last.zeroEnd - last.end < Self.fillBelow(options.zeroFillBytes) {
+                fillAhead()
+            }
+        }
+    }
+
+    /// Extends the zeros ahead of the data end of the last segment by one chunk and syncs them,
+    /// so that the group commits after it overwrite blocks the file already has and their
+    /// fdatasync need not write the inode. Only an optimisation: records written into zeros
+    /// that are not yet durable are made durable by their own fdatasync, size included. Never
+    /// more than one chunk past the rotation size. A failure is a write failure: closed for good.
+    private func fillAhead() {
+        let chunk = options.zeroFillBytes
+        // Zeros are written under the writer's lock (the only other writer of the file), so a
+        // batch can never land in a range being zero-filled. The sync is made outside it.
+        let target: (fd: Int32, path: String, error: Int32?)? = writer.withLock { w in
+            guard w.fd >= 0, w.zeroEnd - w.size < Self.fillBelow(chunk), w.zeroEnd < options.segmentBytes else { return nil }
+            let code = Self.zeroChunk(count: chunk).withUnsafeBytes { options.write(w.fd, $0, w.zeroEnd) }
+            if code == nil { w.zeroEnd += chunk }
+            return (w.fd, w.segment.path, code)
+        }
+        guard let target else { return }
+        var code = target.error
+        if code == nil {
+            let synced = options.sync(target.fd)
+            if synced != 0 { code = synced }
+        }
+        if let code {
+            fail(.failed(reason: "zero-filling ahead of the data in \(target.path) failed: \(POSIXFile.errorText(code))"), appends: [])
+        }
+    }
+
+    /// The zeros left ahead of the data below which the next chunk is added: half a chunk, so
+    /// the writer (~100 KB a commit with 64 appenders) is many commits away from running out.
+    private static func fillBelow(_ chunk: Int) -> Int { chunk / 2 }
+
+    private static let zeros = Mutex<[UInt8]>([])
+
+    /// A buffer of `count` zeros, allocated once (the chunk size does not change).
+    private static func zeroChunk(count: Int) -> [UInt8] {
+        zeros.withLock { buffer in
+            if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
+            return buffer
         }
     }
 
@@ -448,6 +499,8 @@ public final class FileLedger: Ledger {
         var newSegment: SegmentFile?
         var index: [SegmentIndexEntry] = []
         var end = 0
+        /// The segment's size after the write: `end` plus the zeros still ahead of it.
+        var zeroEnd = 0
         var headSeq: UInt64 = 0
         var headHash = ""
     }
@@ -460,9 +513,9 @@ public final class FileLedger: Ledger {
         let path: String
     }
 
-    /// Gives the batch its seqs, time and hashes and writes it with one write(). Also returns
-    /// the descriptor of a segment it rotated away from, which stage 2 must close (even if the
-    /// write then failed).
+    /// Gives the batch its seqs, time and hashes and writes it with one pwrite() at the data end
+    /// (into the zeros kept there). Also returns the descriptor of a segment it rotated away
+    /// from, which stage 2 must close (even if the write then failed).
     private func write(_ batch: [PendingAppend]) -> (Result<WrittenBatch, LedgerError>, retired: Int32?) {
         writer.withLock { w in
             var outcome = CommitOutcome()
@@ -507,10 +560,12 @@ public final class FileLedger: Ledger {
                 }
                 outcome.records.append(records)
             }
-            if let code = buffer.withUnsafeBytes({ options.write(w.fd, $0) }) {
+            if let code = buffer.withUnsafeBytes({ options.write(w.fd, $0, w.size) }) {
                 return (.failure(.failed(reason: "write to \(w.segment.path) failed: \(POSIXFile.errorText(code))")), retired)
             }
             w.size += buffer.count
+            w.zeroEnd = max(w.zeroEnd, w.size)
+            outcome.zeroEnd = w.zeroEnd
             w.segmentRecords = segmentRecords
             w.headSeq = seq
             w.headHash = prev
@@ -522,18 +577,25 @@ public final class FileLedger: Ledger {
         }
     }
 
-    /// Starts the next segment. The old one is made durable first: once the new one exists the
-    /// old one is no longer the last, and a torn record there would stop start-up. Then create,
-    /// header, sync, and make the new directory entry durable. The old descriptor stays open
-    /// until stage 2 has synced the batches still waiting on it.
+    /// Starts the next segment. The old one is cut to its data end (only the last segment may
+    /// have a zero tail) and made durable first: once the new one exists the old one is no
+    /// longer the last, and a torn record there would stop start-up. Then create, header, sync,
+    /// and make the new directory entry durable. The old descriptor stays open until stage 2
+    /// has synced the batches still waiting on it.
     private func rotate(_ w: inout Writer) -> Result<SegmentFile, LedgerError> {
+        if w.zeroEnd > w.size {
+            if ftruncate(w.fd, off_t(w.size)) != 0 {
+                return .failure(.failed(reason: "cutting the zero tail off \(w.segment.path) before starting the next segment failed: \(POSIXFile.errorText(errno))"))
+            }
+            w.zeroEnd = w.size
+        }
         let code = options.sync(w.fd)
         if code != 0 {
             return .failure(.failed(reason: "fdatasync of \(w.segment.path) before starting the next segment failed: \(POSIXFile.errorText(code))"))
         }
         let file = SegmentFile(directory: directory, firstSeq: w.headSeq + 1)
         do throws(LedgerError) {
-            let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+            let fd = try POSIXFile.openFile(file.path, flags: O_WRONLY | O_CREAT | O_EXCL)
             do throws(LedgerError) {
                 try POSIXFile.writeAll(fd, file.header, path: file.path)
                 let code = options.sync(fd)
@@ -546,6 +608,7 @@ public final class FileLedger: Ledger {
             w.fd = fd
             w.segment = file
             w.size = SegmentFile.headerSize
+            w.zeroEnd = SegmentFile.headerSize
             w.segmentRecords = 0
             return .success(file)
         } catch {
@@ -679,6 +742,8 @@ public final class FileLedger: Ledger {
                 continue
             case .torn(let reason), .corrupt(let reason):
                 throw corrupt(position, "\(reason) (within the committed end \(end))")
+            case .end:
+                throw corrupt(position, "frame length 0 (the end-of-data marker) within the committed end \(end)")
             }
             let at = position
             let decoded: Result<LedgerRecord?, LedgerError> = buffer.withUnsafeBufferPointer { raw in

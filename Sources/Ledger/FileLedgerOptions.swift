@@ -20,10 +20,15 @@ public struct FileLedgerOptions: Sendable {
     /// Makes a segment's written data durable: 0, or the errno it failed with. Tests inject
     /// failures here; production uses fdatasync.
     public var sync: @Sendable (Int32) -> Int32 = { fd in POSIXFile.dataSync(fd) == 0 ? 0 : errno }
+    /// How far ahead of the data the last segment is kept filled with written and synced zeros,
+    /// in chunks of this size (0: never). Records then overwrite blocks the file already has, so
+    /// a group commit's fdatasync writes data only, not the inode's size (see docs/LEDGER.md).
+    public var zeroFillBytes: Int = 2 << 20
+    /// Writes a batch (or a chunk of zeros) to a segment at an offset: nil, or the errno it
+    /// failed with. Tests inject failures here.
+    var write: @Sendable (Int32, UnsafeRawBufferPointer, Int) -> Int32? = { fd, bytes, offset in POSIXFile.writeAll(fd, bytes, at: offset) }
     /// Called after each group commit's sync with its duration in seconds and the number of
     /// records it made durable (for the fsync-latency metric); on the sync queue, so keep it quick.
-    /// Writes a batch to a segment: nil, or the errno it failed with. Tests inject failures here.
-    var write: @Sendable (Int32, UnsafeRawBufferPointer) -> Int32? = { fd, bytes in POSIXFile.writeAll(fd, bytes) }
     public var syncObserver: (@Sendable (_ seconds: Double, _ records: Int) -> Void)?
     public var logger = Logger(label: "rcrp.ledger")
 

@@ -8,6 +8,9 @@ enum FrameStep: Equatable {
     case record(payload: Range<Int>)
     /// Cut short or half-persisted at the very end of the data: a torn tail where one is allowed.
     case torn(String)
+    /// A frame header of length 0 with nothing but zeros from it to the end of the data: where
+    /// the records of the last segment end and its zero-filled region begins.
+    case end
     /// Anything else that is wrong.
     case corrupt(String)
     /// The frame needs this many bytes from its offset, and more data follows the bytes given.
@@ -18,15 +21,29 @@ enum FrameStep: Equatable {
     static func at(_ offset: Int, in bytes: UnsafeBufferPointer<UInt8>, atEndOfData: Bool) -> FrameStep {
         let remaining = bytes.count - offset
         if remaining < RecordFrame.headerSize {
-            return atEndOfData ? .torn("frame header cut short (\(remaining) bytes)") : .needMore(RecordFrame.headerSize)
+            guard atEndOfData else { return .needMore(RecordFrame.headerSize) }
+            return zeros(bytes, from: offset) ? .end : .torn("frame header cut short (\(remaining) bytes)")
         }
         let length = Int(RecordFrame.readUInt32(bytes, at: offset))
         let crc = RecordFrame.readUInt32(bytes, at: offset + 4)
         let payloadStart = offset + RecordFrame.headerSize
         let frameEnd = payloadStart + length
-        if length == 0 || length > RecordFrame.maxPayloadBytes {
+        if length == 0 {
+            // Never a record (the CRC-32 of an empty payload is 0, so a zeroed header would pass
+            // as one): the end of the written data. Stray bytes after it are a batch whose pages
+            // reached the disk out of order, torn like any other; but a whole record after it may
+            // have been acknowledged (a sector lost after its sync), so that stops start-up.
+            guard atEndOfData else { return .corrupt("frame length 0 (the end-of-data marker) inside the data") }
+            if let stray = firstNonZero(bytes, from: offset) {
+                if let later = laterFrameVerifies(bytes, after: offset) {
+                    return .corrupt("frame length 0, but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+                }
+                return .torn("non-zero byte at offset \(stray) after the end of the data (frame length 0)")
+            }
+            return .end
+        }
+        if length > RecordFrame.maxPayloadBytes {
             guard atEndOfData else { return .corrupt("impossible frame length \(length)") }
-            if zeros(bytes, from: offset) { return .torn("the tail is zeros") }
             if frameEnd > bytes.count {
                 if let later = laterFrameVerifies(bytes, after: offset) {
                     return .corrupt("impossible frame length \(length), but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
@@ -45,15 +62,34 @@ enum FrameStep: Equatable {
             return .torn("record cut short: \(length) bytes framed, \(remaining - RecordFrame.headerSize) present")
         }
         if CRC32.checksum(UnsafeBufferPointer(rebasing: bytes[payloadStart ..< frameEnd])) != crc {
-            // A partly persisted write can only be the very last thing in the data.
-            return atEndOfData && frameEnd == bytes.count ? .torn("CRC mismatch in the final record") : .corrupt("CRC mismatch")
+            // A partly persisted write can only be the very last thing in the data: at the end of
+            // the file, or just before the zero length that marks where the data ends.
+            // (A damaged length can also make a mid-log frame end in the zeros: whole records
+            // after its start show that it is damage.)
+            guard atEndOfData, endsTheData(bytes, at: frameEnd) else { return .corrupt("CRC mismatch") }
+            if let later = laterFrameVerifies(bytes, after: offset) {
+                return .corrupt("CRC mismatch, but a whole record follows at offset \(later) (damage mid-log, not a torn tail)")
+            }
+            return .torn("CRC mismatch in the final record")
         }
         return .record(payload: payloadStart ..< frameEnd)
     }
 
     private static func zeros(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Bool {
+        firstNonZero(bytes, from: offset) == nil
+    }
+
+    private static func firstNonZero(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int? {
         var i = offset
-        while i < bytes.count { if bytes[i] != 0 { return false }; i += 1 }
+        while i < bytes.count { if bytes[i] != 0 { return i }; i += 1 }
+        return nil
+    }
+
+    /// Whether nothing follows `offset`, or a frame length of 0 (the end-of-data marker; fewer
+    /// than its 4 bytes left, all zero, count as one).
+    private static func endsTheData(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+        var i = offset
+        while i < min(bytes.count, offset + 4) { if bytes[i] != 0 { return false }; i += 1 }
         return true
     }
 

@@ -20,9 +20,12 @@ enum LedgerScan {
     ///   - tornTailAllowed: whether the last segment may end in a torn record.
     ///   - after: a record already checked in the first file — its seq, its hash and the
     ///     offset just past it: the scan starts there instead of at seq 1.
+    ///   - lastMayShrink: another process may cut the last file while it is scanned (a running
+    ///     ledger rotating cuts its zero tail off), so read it into memory rather than map it:
+    ///     touching a mapped page past a cut raises SIGBUS.
     static func run(
         _ files: [SegmentFile], limits: [Int]? = nil, tornTailAllowed: Bool, depth: ScanDepth, indexStride: Int,
-        after: (seq: UInt64, hash: [UInt8], offset: Int)? = nil
+        after: (seq: UInt64, hash: [UInt8], offset: Int)? = nil, lastMayShrink: Bool = false
     ) throws(LedgerError) -> [Segment] {
         let results = Mutex<[Int: Result<SegmentScan, LedgerError>]>([:])
         DispatchQueue.concurrentPerform(iterations: files.count) { position in
@@ -30,7 +33,8 @@ enum LedgerScan {
             let isLast = position == files.count - 1
             let result = Result { () throws(LedgerError) -> SegmentScan in
                 // Past a verified prefix only the tail is read: fault in just the pages touched.
-                try withMappedFile(file.path, limit: limits?[position], populate: position > 0 || after == nil) { bytes throws(LedgerError) in
+                try withMappedFile(file.path, limit: limits?[position], populate: position > 0 || after == nil,
+                                   copy: isLast && lastMayShrink) { bytes throws(LedgerError) in
                     if let limit = limits?[position], bytes.count < limit {
                         throw .corrupt(segment: file.name, offset: bytes.count, reason: "segment shorter than its committed end \(limit)")
                     }
@@ -68,10 +72,15 @@ enum LedgerScan {
         return out
     }
 
-    /// Maps a file (or its first `limit` bytes) read-only for the duration of `body`.
+    /// Maps a file (or its first `limit` bytes) read-only for the duration of `body`; or, with
+    /// `copy`, reads it into memory (for a file that may be cut meanwhile).
     static func withMappedFile<R>(
-        _ path: String, limit: Int?, populate: Bool = true, _ body: (UnsafeBufferPointer<UInt8>) throws(LedgerError) -> R
+        _ path: String, limit: Int?, populate: Bool = true, copy: Bool = false, _ body: (UnsafeBufferPointer<UInt8>) throws(LedgerError) -> R
     ) throws(LedgerError) -> R {
+        if copy {
+            let bytes = try POSIXFile.readAll(path, limit: limit)
+            return try bytes.withUnsafeBufferPointer { buffer throws(LedgerError) in try body(buffer) }
+        }
         let fd = try POSIXFile.openFile(path, flags: O_RDONLY)
         defer { POSIXFile.closeFile(fd) }
         let size = min(try POSIXFile.size(fd, path: path), limit ?? Int.max)

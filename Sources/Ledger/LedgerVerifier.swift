@@ -6,6 +6,9 @@ public struct LedgerVerification: Sendable, Hashable {
     /// A torn tail of the last segment (a crash mid-write, or a write in progress): not damage;
     /// the next start-up cuts it off after copying the segment aside.
     public var tornTail: TornTail?
+    /// Zeros after the last record of the last segment: the region the writer keeps filled
+    /// ahead of itself. Not damage; start-up keeps it and writes there.
+    public var zeroTailBytes = 0
 
     public struct TornTail: Sendable, Hashable {
         public var segment: String
@@ -25,13 +28,14 @@ public enum LedgerVerifier {
             files = try SegmentFile.list(directory: directory + "/ledger")
         }
         guard !files.isEmpty else { throw .io("no ledger segments (<20 digits>.log) in \(directory) or \(directory)/ledger") }
-        let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: .full, indexStride: Int.max)
+        // Next to a running ledger, whose rotation cuts the last segment's zero tail off.
+        let scanned = try LedgerScan.run(files, tornTailAllowed: true, depth: .full, indexStride: Int.max, lastMayShrink: true)
         let last = scanned[scanned.count - 1]
         let torn = last.scan.torn.map { LedgerVerification.TornTail(segment: last.file.name, offset: $0.offset, reason: $0.reason) }
         let expectedSeq = last.scan.lastSeq + 1
         let prevHash = last.scan.lastHash
         return LedgerVerification(records: expectedSeq - 1, headHash: String(decoding: prevHash, as: UTF8.self),
-                                  segments: files.count, tornTail: torn)
+                                  segments: files.count, tornTail: torn, zeroTailBytes: last.scan.zeroTail)
     }
 
     /// Prints the count and head hash (or the first bad place); true when the ledger is sound.

@@ -79,6 +79,21 @@ enum POSIXFile {
         return nil
     }
 
+    /// Writes all of `bytes` at `offset` (never at the end of file, whatever it is); the errno
+    /// of the first failure, or nil.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int32? {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += n
+        }
+        return nil
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(LedgerError) {
         if let code = bytes.withUnsafeBytes({ writeAll(fd, $0) }) {
             throw .io("write \(path): \(errorText(code))")

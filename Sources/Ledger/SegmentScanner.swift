@@ -31,6 +31,8 @@ struct SegmentScan: Sendable {
     var firstPrevHash: [UInt8]?
     /// Offset just past the last whole record.
     var end: Int
+    /// Bytes of zeros after `end` (the last segment's zero-filled region): not damage, kept.
+    var zeroTail = 0
     /// A torn or partly written tail (only ever in the last segment) and why it counts as torn.
     var torn: (offset: Int, reason: String)?
     var index: [SegmentIndexEntry] = []
@@ -83,6 +85,9 @@ enum SegmentScanner {
             case .torn(let reason):
                 if isLast { scan.torn = (offset, reason); return scan }
                 throw corrupt(offset, reason + " before the end of a segment that is not the last")
+            case .end:
+                if isLast { scan.zeroTail = bytes.count - offset; return scan }
+                throw corrupt(offset, "frame length 0 (a zero-filled tail) in a segment that is not the last; only the last may have one")
             case .corrupt(let reason): throw corrupt(offset, reason)
             case .needMore: throw corrupt(offset, "frame runs past the end of the segment")
             }

@@ -22,6 +22,8 @@ struct Arguments {
     var segmentBytes = 64 << 20
     /// Whether throughput also times verify() afterwards (off for instruction counts of appends).
     var verify = true
+    /// FileLedgerOptions.zeroFillBytes (0: no zeros ahead of the data, as before they existed).
+    var zeroFill = FileLedgerOptions().zeroFillBytes
 
     init(_ args: [String]) {
         var rest = args.dropFirst()
@@ -38,6 +40,7 @@ struct Arguments {
             case "--state-mb": stateMB = Int(value)!
             case "--segment-bytes": segmentBytes = Int(value)!
             case "--verify": verify = value != "no"
+            case "--zero-fill": zeroFill = Int(value)!
             default: fatalError("unknown flag \(flag); modes: throughput latency replay all")
             }
         }
@@ -68,27 +71,36 @@ func freshDirectory(_ path: String) {
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
 }
 
-func quietOptions() -> FileLedgerOptions {
+func quietOptions(_ a: Arguments) -> FileLedgerOptions {
     var options = FileLedgerOptions()
     options.logger.logLevel = .error
+    options.zeroFillBytes = a.zeroFill
     return options
 }
 
 final class SyncCounter: Sendable {
+    /// Every fdatasync of a segment (group commits, rotations, zero fills).
     let count = Atomic<Int>(0)
     let nanoseconds = Atomic<Int>(0)
+    /// Only the group commits' (from the sync observer).
+    let commits = Atomic<Int>(0)
+    let commitNanoseconds = Atomic<Int>(0)
 }
 
 func throughput(_ a: Arguments) async throws {
     let dir = a.directory + "/throughput"
     freshDirectory(dir)
     let counter = SyncCounter()
-    var options = quietOptions()
+    var options = quietOptions(a)
     options.sync = { fd in
         counter.count.add(1, ordering: .relaxed)
         let start = ContinuousClock.now
         defer { counter.nanoseconds.add(Int(seconds(ContinuousClock.now - start) * 1e9), ordering: .relaxed) }
         return fdatasync(fd) == 0 ? 0 : errno
+    }
+    options.syncObserver = { elapsed, _ in
+        counter.commits.add(1, ordering: .relaxed)
+        counter.commitNanoseconds.add(Int(elapsed * 1e9), ordering: .relaxed)
     }
     let ledger = try FileLedger.open(directory: dir, options: options)
     let perAppender = a.events / a.appenders
@@ -108,9 +120,11 @@ func throughput(_ a: Arguments) async throws {
     let elapsed = seconds(clock.now - start)
     let total = perAppender * a.appenders
     let syncs = counter.count.load(ordering: .relaxed)
-    print(String(format: "throughput: %d events, %d concurrent appenders (1 event per append, each awaited): %.0f events/s; %d fdatasyncs, %.1f events per fdatasync; %.2f s",
-                 total, a.appenders, Double(total) / elapsed, syncs, Double(total) / Double(max(1, syncs)), elapsed))
-    print(String(format: "  mean fdatasync %.1f µs; the writer spent %.0f%% of the run in fdatasync",
+    let commits = counter.commits.load(ordering: .relaxed)
+    print(String(format: "throughput: %d events, %d concurrent appenders (1 event per append, each awaited), zero fill %d KiB: %.0f events/s; %d group commits, %.1f events per commit; %.2f s",
+                 total, a.appenders, a.zeroFill >> 10, Double(total) / elapsed, commits, Double(total) / Double(max(1, commits)), elapsed))
+    print(String(format: "  mean group-commit fdatasync %.1f µs; all %d fdatasyncs (with zero fills and rotations): mean %.1f µs, %.0f%% of the run",
+                 Double(counter.commitNanoseconds.load(ordering: .relaxed)) / Double(max(1, commits)) / 1e3, syncs,
                  Double(counter.nanoseconds.load(ordering: .relaxed)) / Double(max(1, syncs)) / 1e3,
                  Double(counter.nanoseconds.load(ordering: .relaxed)) / 1e9 / elapsed * 100))
     if a.verify {
@@ -128,31 +142,48 @@ func latency(_ a: Arguments) async throws {
     let clock = ContinuousClock()
     let recordSize = body.serialized().count + 300
 
-    // Paired samples, alternating a bare write+fdatasync of a record's size on a file in the
-    // same directory with one ledger append, so both see the same disk weather.
-    let path = dir + "/bare.dat"
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    precondition(fd >= 0)
-    defer { close(fd); unlink(path) }
+    // Paired samples, alternating on files in the same directory (so all see the same disk
+    // weather): a bare write+fdatasync of a record's size appended to a file (the size changes:
+    // fdatasync writes the inode too), the same written over blocks already written with zeros
+    // and synced (data only: what the ledger's zero region gives a commit), and one ledger append.
+    let appendPath = dir + "/bare-append.dat"
+    let appendFD = open(appendPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    let overwritePath = dir + "/bare-overwrite.dat"
+    let overwriteFD = open(overwritePath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+    precondition(appendFD >= 0 && overwriteFD >= 0)
+    defer { close(appendFD); unlink(appendPath); close(overwriteFD); unlink(overwritePath) }
+    let zeros = [UInt8](repeating: 0, count: 1 << 20)
+    var zeroed = 0
+    while zeroed < a.samples * recordSize {
+        zeroed += zeros.withUnsafeBytes { pwrite(overwriteFD, $0.baseAddress, $0.count, off_t(zeroed)) }
+    }
+    precondition(fsync(overwriteFD) == 0)
     let bytes = [UInt8](repeating: 0x61, count: recordSize)
-    let ledger = try FileLedger.open(directory: dir + "/ledger", options: quietOptions())
+    let ledger = try FileLedger.open(directory: dir + "/ledger", options: quietOptions(a))
     var bare: [Double] = []
+    var overwrite: [Double] = []
     var appends: [Double] = []
     for n in 0 ..< a.samples {
         let start = clock.now
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        precondition(fdatasync(fd) == 0)
+        _ = bytes.withUnsafeBytes { write(appendFD, $0.baseAddress, $0.count) }
+        precondition(fdatasync(appendFD) == 0)
         bare.append(seconds(clock.now - start))
+        let overwriteStart = clock.now
+        _ = bytes.withUnsafeBytes { pwrite(overwriteFD, $0.baseAddress, $0.count, off_t(n * recordSize)) }
+        precondition(fdatasync(overwriteFD) == 0)
+        overwrite.append(seconds(clock.now - overwriteStart))
         let appendStart = clock.now
         _ = try await ledger.append([event(n)])
         appends.append(seconds(clock.now - appendStart))
     }
     ledger.close()
-    let ratios = zip(appends, bare).map { $0 / $1 }
-    print(String(format: "latency: bare write+fdatasync of %d bytes: median %.1f µs (p99 %.1f)",
-                 recordSize, median(bare) * 1e6, percentile(bare, 0.99) * 1e6))
-    print(String(format: "  single appender, %d sequential appends (alternating with the bare ones): median %.1f µs (p99 %.1f) = %.2f× the bare median; median of paired ratios %.2f×",
-                 a.samples, median(appends) * 1e6, percentile(appends, 0.99) * 1e6, median(appends) / median(bare), median(ratios)))
+    print(String(format: "latency: bare fdatasync after a %d-byte write, median (p99): appending %.1f µs (%.1f); over pre-zeroed, synced blocks %.1f µs (%.1f)",
+                 recordSize, median(bare) * 1e6, percentile(bare, 0.99) * 1e6, median(overwrite) * 1e6, percentile(overwrite, 0.99) * 1e6))
+    print(String(format: "  single appender, %d sequential appends (zero fill %d KiB; alternating with the bare ones): median %.1f µs (p99 %.1f)",
+                 a.samples, a.zeroFill >> 10, median(appends) * 1e6, percentile(appends, 0.99) * 1e6))
+    print(String(format: "  = %.2f× the appending bare median, %.2f× the overwrite bare median (target: ≤ 2×); median of paired ratios %.2f× / %.2f×",
+                 median(appends) / median(bare), median(appends) / median(overwrite),
+                 median(zip(appends, bare).map { $0 / $1 }), median(zip(appends, overwrite).map { $0 / $1 })))
     try? FileManager.default.removeItem(atPath: dir)
 }
 
@@ -162,7 +193,7 @@ func replay(_ a: Arguments) async throws {
     let clock = ContinuousClock()
     // Build the ledger: replayEvents covered by a snapshot, then a tail. Batches of 16 events per
     // append from 64 appenders, only to build the fixture quickly.
-    var ledger = try FileLedger.open(directory: dir, options: quietOptions())
+    var ledger = try FileLedger.open(directory: dir, options: quietOptions(a))
     func fill(_ ledger: FileLedger, _ count: Int) async throws {
         let batches = (count + 15) / 16
         let perTask = (batches + 63) / 64
@@ -194,7 +225,7 @@ func replay(_ a: Arguments) async throws {
 
     // Start-up as the service does it, timed in its parts.
     let openStart = clock.now
-    ledger = try FileLedger.open(directory: dir, options: quietOptions())
+    ledger = try FileLedger.open(directory: dir, options: quietOptions(a))
     let opened = clock.now
     guard let snapshot = try ledger.latestSnapshot() else { fatalError("no snapshot") }
     let loaded = clock.now
@@ -237,7 +268,7 @@ func emit(_ text: String) {
 /// For scripts/crash-test.sh --ledger-only: appends from 16 tasks until killed, printing
 /// "seq hash" for each record only after its append returned (so: acknowledged).
 func crashChild(_ a: Arguments) async throws {
-    var options = quietOptions()
+    var options = quietOptions(a)
     options.segmentBytes = a.segmentBytes
     let ledger = try FileLedger.open(directory: a.directory, options: options)
     emit("opened \(ledger.head.seq)\n")
@@ -259,7 +290,15 @@ func crashChild(_ a: Arguments) async throws {
 
 /// Reopens (recovering) and checks that every acknowledged "seq hash" line of --acked is there.
 func crashCheck(_ a: Arguments, acked: String) throws -> Bool {
-    let ledger = try FileLedger.open(directory: a.directory, options: quietOptions())
+    // What the kill left at the end of the last segment, before start-up recovers it: the zero
+    // region (clean), a torn tail (cut after a copy), or neither.
+    let found = try LedgerVerifier.verify(directory: a.directory)
+    if let torn = found.tornTail {
+        print("found: torn tail at \(torn.segment) offset \(torn.offset) (\(torn.reason))")
+    } else {
+        print("found: clean end, \(found.zeroTailBytes) zero bytes after the data")
+    }
+    let ledger = try FileLedger.open(directory: a.directory, options: quietOptions(a))
     defer { ledger.close() }
     let text = (try? String(contentsOfFile: acked, encoding: .utf8)) ?? ""
     var checked = 0

@@ -3,7 +3,9 @@ import Testing
 @testable import HTTPServer
 
 /// start() either serves or leaves nothing behind: no descriptor, no loop that shutdown waits for.
-@Suite struct StartLiveTests {
+/// The descriptor counts are process-wide, so the two tests never overlap; other suites must not
+/// run beside them either (`scripts/test.sh` runs `swift test --no-parallel`).
+@Suite(.serialized) struct StartLiveTests {
     private func openDescriptors() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
     }
@@ -21,7 +23,19 @@ import Testing
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
+    /// One whole start, exchange and shutdown before counting: the runtime opens a few descriptors
+    /// of its own the first time (Dispatch, Foundation's threads), and they stay open for good.
+    private func warmUp() async throws {
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
+                                router: demoRouter(), logger: .init(label: "test"))
+        try server.start()
+        let port = server.port
+        _ = try await offPool { try exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n") }
+        await server.shutdown()
+    }
+
     @Test func startOnAPortInUseFailsLeavingNoDescriptorAndShutdownReturns() async throws {
+        try await warmUp()
         let (blocker, port) = occupyPort()
         var config = HTTPServerConfiguration(host: "127.0.0.1", port: port)
         config.loopCount = 3
@@ -39,6 +53,7 @@ import Testing
     }
 
     @Test func aLoopThatFailsToStartStopsTheOthersAndLeavesNoDescriptor() async throws {
+        try await warmUp()
         var config = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         config.loopCount = 3
         let server = HTTPServer(configuration: config, router: demoRouter(), logger: .init(label: "test"))

@@ -22,14 +22,28 @@ import Testing
             .filter { $0.hasPrefix(directory) }
     }
 
-    @Test func noAppendReturnsBeforeASyncCoversItsRecord() async throws {
+    /// Where the whole records of a segment file end now (its size without the zero region).
+    static func wholeRecordsEnd(_ path: String) -> Int {
+        guard let bytes = try? LedgerFixture.read(path), bytes.count >= SegmentFile.headerSize else { return 0 }
+        var offset = SegmentFile.headerSize
+        bytes.withUnsafeBufferPointer { buffer in
+            while case .record(let payload) = FrameStep.at(offset, in: buffer, atEndOfData: true) { offset = payload.upperBound }
+        }
+        return offset
+    }
+
+    /// With and without the zero region: with it the file's size says nothing about what was
+    /// written, so the whole records present when the sync starts are what it covers.
+    @Test(arguments: [0, 64 << 10])
+    func noAppendReturnsBeforeASyncCoversItsRecord(zeroFillBytes: Int) async throws {
         let dir = TemporaryDirectory()
-        // Bytes of each segment known durable: the size at the start of a successful sync.
+        // Bytes of each segment known durable: the data end at the start of a successful sync.
         final class Durable: Sendable { let bytes = Mutex<[String: Int]>([:]) }
         let durable = Durable()
-        var options = LedgerFixture.options(segmentBytes: 16 << 10)
+        var options = LedgerFixture.options(segmentBytes: 16 << 10, zeroFillBytes: zeroFillBytes)
         options.sync = { fd in
-            let (path, size) = Self.describe(fd)
+            let (path, fileSize) = Self.describe(fd)
+            let size = zeroFillBytes == 0 ? fileSize : Self.wholeRecordsEnd(path)
             guard fdatasync(fd) == 0 else { return errno }
             durable.bytes.withLock { $0[path] = max($0[path] ?? 0, size) }
             return 0
@@ -108,8 +122,8 @@ import Testing
         let dir = TemporaryDirectory()
         var options = LedgerFixture.options(segmentBytes: 2048)
         // Fail the first batch written into the second segment.
-        options.write = { fd, bytes in
-            if Self.describe(fd).path.hasSuffix("/00000000000000000001.log") { return POSIXFile.writeAll(fd, bytes) }
+        options.write = { fd, bytes, offset in
+            if Self.describe(fd).path.hasSuffix("/00000000000000000001.log") { return POSIXFile.writeAll(fd, bytes, at: offset) }
             return EIO
         }
         let ledger = try FileLedger.open(directory: dir.ledger, options: options)

@@ -26,9 +26,10 @@ enum LedgerFixture {
         LedgerEvent(type: type, actor: "key-\(n % 7)", body: ["n": .int(n), "incident_ref": .string("INC-\(n)"), "notes": "caf\u{e9} \"quoted\""])
     }
 
-    static func options(segmentBytes: Int = 64 << 20, indexStride: Int = 64) -> FileLedgerOptions {
+    static func options(segmentBytes: Int = 64 << 20, indexStride: Int = 64, zeroFillBytes: Int = 64 << 10) -> FileLedgerOptions {
         var options = FileLedgerOptions()
         options.segmentBytes = segmentBytes
+        options.zeroFillBytes = zeroFillBytes
         options.indexStride = indexStride
         options.logger.logLevel = .critical
         return options
@@ -46,13 +47,14 @@ enum LedgerFixture {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// (offset, length) of every frame in a segment file.
+    /// (offset, length) of every frame in a segment file, up to the end of its data (a frame
+    /// length of 0 or the end of the file).
     static func frames(_ bytes: [UInt8]) -> [(offset: Int, length: Int)] {
         var out: [(Int, Int)] = []
         var offset = SegmentFile.headerSize
         while offset + 8 <= bytes.count {
             let length = Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24
-            guard offset + 8 + length <= bytes.count else { break }
+            guard length > 0, offset + 8 + length <= bytes.count else { break }
             out.append((offset, length))
             offset += 8 + length
         }
@@ -64,6 +66,11 @@ enum LedgerFixture {
         var framed: [UInt8] = []
         RecordFrame.append(payload: payload, to: &framed)
         return Array(bytes[..<frame.offset]) + framed + Array(bytes[(frame.offset + 8 + frame.length)...])
+    }
+
+    /// Where the records of a segment file end (the zeros of the writer's region follow).
+    static func dataEnd(_ bytes: [UInt8]) -> Int {
+        frames(bytes).last.map { $0.offset + 8 + $0.length } ?? SegmentFile.headerSize
     }
 
     static func payload(_ bytes: [UInt8], _ frame: (offset: Int, length: Int)) -> [UInt8] {

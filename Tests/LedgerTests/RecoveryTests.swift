@@ -18,25 +18,35 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: dir.ledger).filter { $0.contains(".torn-") }
     }
 
-    @Test func everyTruncationPointOfTheLastRecordRecoversToTheLastWholeRecord() async throws {
+    /// Every cut inside the last record, with nothing after it (a file written without a zero
+    /// region, or cut by a copy) and with the zeros the writer keeps ahead of the data after it.
+    @Test(arguments: [0, 8192])
+    func everyTruncationPointOfTheLastRecordRecoversToTheLastWholeRecord(zeroTail: Int) async throws {
         let dir = TemporaryDirectory()
-        let (bytes, records) = try await threeRecords(in: dir)
+        let (file, records) = try await threeRecords(in: dir)
+        let bytes = Array(file[..<LedgerFixture.dataEnd(file)])
         let last = LedgerFixture.frames(bytes)[2]
         #expect(last.offset + 8 + last.length == bytes.count)
         let path = dir.ledger + "/" + segmentName
+        let zeros = [UInt8](repeating: 0, count: zeroTail)
 
         for cut in last.offset ..< bytes.count {
             for name in try tornCopies(dir) { try FileManager.default.removeItem(atPath: dir.ledger + "/" + name) }
-            try LedgerFixture.write(Array(bytes[..<cut]), to: path)
+            let damaged = Array(bytes[..<cut]) + zeros
+            try LedgerFixture.write(damaged, to: path)
             let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
             #expect(ledger.head.seq == 2 && ledger.head.hash == records[1].hash, "cut at \(cut)")
-            #expect(try LedgerFixture.read(path).count == last.offset, "cut at \(cut)")
-            // The damaged segment was copied aside first, exactly as found.
+            let after = try LedgerFixture.read(path)
+            #expect(Array(after.prefix(last.offset)) == Array(bytes[..<last.offset]), "cut at \(cut)")
+            // The damaged segment was copied aside first, exactly as found, and cut to the last
+            // whole record; a clean end (zeros right after a whole record) is kept as it is.
             let copies = try tornCopies(dir)
             if cut > last.offset {
+                #expect(after.count == last.offset, "cut at \(cut)")
                 #expect(copies.count == 1, "cut at \(cut)")
-                if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == Array(bytes[..<cut])) }
+                if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == damaged) }
             } else {
+                #expect(after == damaged)
                 #expect(copies.isEmpty)
             }
             ledger.close()
@@ -50,20 +60,130 @@ import Testing
         #expect(try ledger.verify().records == 3)
     }
 
-    @Test func zeroFilledTailIsTreatedAsTorn() async throws {
+    /// A crash mid-write into the zero region: the last record's first half, zeros after it.
+    @Test func tornRecordFollowedByZerosRecoversToTheLastWholeRecord() async throws {
         let dir = TemporaryDirectory()
-        let (bytes, records) = try await threeRecords(in: dir)
-        try LedgerFixture.write(bytes + [UInt8](repeating: 0, count: 4096), to: dir.ledger + "/" + segmentName)
+        let (file, records) = try await threeRecords(in: dir)
+        let last = LedgerFixture.frames(file)[2]
+        let damaged = Array(file[..<(last.offset + 8 + last.length / 2)]) + [UInt8](repeating: 0, count: 64 << 10)
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+        #expect(try LedgerVerifier.verify(directory: dir.ledger).tornTail?.offset == last.offset)
+
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { ledger.close() }
+        #expect(ledger.head.seq == 2 && ledger.head.hash == records[1].hash)
+        #expect(try LedgerFixture.read(path) == Array(file[..<last.offset]))
+        let copies = try tornCopies(dir)
+        #expect(copies.count == 1)
+        if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == damaged) }
+    }
+
+    /// After a clean stop (or a crash between commits) the segment ends in the writer's zeros:
+    /// nothing was lost, nothing is copied or cut, and the next record goes at the data end.
+    @Test func restartOnAZeroTailAppendsAtTheDataEndAndTheChainContinues() async throws {
+        let dir = TemporaryDirectory()
+        let (file, records) = try await threeRecords(in: dir)
+        let end = LedgerFixture.dataEnd(file)
+        #expect(file.count > end && file[end...].allSatisfy { $0 == 0 })
+        let verified = try LedgerVerifier.verify(directory: dir.ledger)
+        #expect(verified.records == 3 && verified.tornTail == nil && verified.zeroTailBytes == file.count - end)
+
+        let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        #expect(ledger.head.seq == 3 && ledger.head.hash == records[2].hash)
+        #expect(try tornCopies(dir).isEmpty)
+        #expect(try LedgerFixture.read(dir.ledger + "/" + segmentName) == file)
+        let more = try await LedgerFixture.appendAll(ledger, 4...5)
+        #expect(more[0].seq == 4 && more[0].prevHash == records[2].hash)
+        ledger.close()
+
+        let after = try LedgerFixture.read(dir.ledger + "/" + segmentName)
+        let frames = LedgerFixture.frames(after)
+        #expect(frames.count == 5 && frames[3].offset == end)
+        #expect(Array(after[..<end]) == Array(file[..<end]))
+        #expect(try LedgerVerifier.verify(directory: dir.ledger).records == 5)
+        let reopened = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
+        defer { reopened.close() }
+        #expect(try reopened.verify() == (5, more[1].hash))
+    }
+
+    /// A batch whose pages reached the disk out of order: zeros where its start should be, then
+    /// some of its bytes. Torn, like any other: copied aside, cut to the last whole record.
+    @Test func nonZeroBytesAfterAZeroGapAreCopiedAsideAndCut() async throws {
+        let dir = TemporaryDirectory()
+        let (file, records) = try await threeRecords(in: dir)
+        let end = LedgerFixture.dataEnd(file)
+        let last = LedgerFixture.frames(file)[2]
+        // The third record's tail, 4 KiB past the data end, as a stray later page of the batch
+        // (no whole record among it).
+        var damaged = Array(file[..<end]) + [UInt8](repeating: 0, count: 4096)
+        damaged += Array(file[(last.offset + 20) ..< end]) + [UInt8](repeating: 0, count: 4096)
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+        let torn = try LedgerVerifier.verify(directory: dir.ledger).tornTail
+        #expect(torn?.offset == end)
+        #expect(torn?.reason.contains("non-zero byte at offset \(end + 4096)") == true)
+
         let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
         defer { ledger.close() }
         #expect(ledger.head.seq == 3 && ledger.head.hash == records[2].hash)
-        #expect(try tornCopies(dir).count == 1)
+        #expect(try LedgerFixture.read(path) == Array(file[..<end]))
+        let copies = try tornCopies(dir)
+        #expect(copies.count == 1)
+        if let copy = copies.first { #expect(try LedgerFixture.read(dir.ledger + "/" + copy) == damaged) }
+    }
+
+    /// Zeros where a frame header should be, then a whole record: that record may have been
+    /// acknowledged (a sector the disk lost after its sync), so start-up and verify refuse
+    /// instead of cutting it away.
+    @Test func aWholeRecordAfterAZeroGapStopsStartUp() async throws {
+        let dir = TemporaryDirectory()
+        let (file, _) = try await threeRecords(in: dir)
+        let end = LedgerFixture.dataEnd(file)
+        let last = LedgerFixture.frames(file)[2]
+        var damaged = Array(file[..<last.offset]) + [UInt8](repeating: 0, count: 8)
+        damaged += Array(file[(last.offset + 8) ..< end]) + [UInt8](repeating: 0, count: 4096)
+        damaged += Array(file[last.offset ..< end]) + [UInt8](repeating: 0, count: 4096)
+        let path = dir.ledger + "/" + segmentName
+        try LedgerFixture.write(damaged, to: path)
+        let refused = LedgerError.corrupt(segment: segmentName, offset: last.offset,
+                                          reason: "frame length 0, but a whole record follows at offset \(end + 4096) (damage mid-log, not a torn tail)")
+        #expect(throws: refused) { try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options()) }
+        #expect(throws: refused) { try LedgerVerifier.verify(directory: dir.ledger) }
+        #expect(try LedgerFixture.read(path) == damaged)
+        #expect(try tornCopies(dir).isEmpty)
+    }
+
+    /// Rotation cuts a segment to its data end before the next one exists, so zeros (a frame
+    /// length of 0) in any segment but the last are damage, never a tail to keep.
+    @Test func zeroHeaderInASealedSegmentIsRefusedByStartUpAndByVerify() async throws {
+        let dir = TemporaryDirectory()
+        let options = LedgerFixture.options(segmentBytes: 1024)
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
+        _ = try await LedgerFixture.appendAll(ledger, 1...20)
+        ledger.close()
+        let names = try LedgerFixture.segments(dir.ledger)
+        #expect(names.count > 2)
+        let path = dir.ledger + "/" + names[0]
+        let bytes = try LedgerFixture.read(path)
+        try LedgerFixture.write(bytes + [UInt8](repeating: 0, count: 4096), to: path)
+        let refused = LedgerError.corrupt(segment: names[0], offset: bytes.count,
+                                          reason: "frame length 0 (a zero-filled tail) in a segment that is not the last; only the last may have one")
+
+        #expect(throws: refused) { try FileLedger.open(directory: dir.ledger, options: options) }
+        #expect(throws: refused) { try LedgerVerifier.verify(directory: dir.ledger) }
+        var lines: [String] = []
+        #expect(!LedgerVerifier.run(directory: dir.ledger) { lines.append($0) })
+        #expect(lines.joined().contains("segment \(names[0]) at offset \(bytes.count)"))
+        #expect(try tornCopies(dir).isEmpty)
     }
 
     @Test func segmentWithATornHeaderIsRestarted() async throws {
         let dir = TemporaryDirectory()
-        let (_, records) = try await threeRecords(in: dir)
-        // A crash while starting the next segment leaves a few header bytes.
+        let (file, records) = try await threeRecords(in: dir)
+        // A crash while starting the next segment leaves a few header bytes (rotation has cut the
+        // zeros off the old one by then).
+        try LedgerFixture.write(Array(file[..<LedgerFixture.dataEnd(file)]), to: dir.ledger + "/" + segmentName)
         let next = SegmentFile(directory: dir.ledger, firstSeq: 4)
         try LedgerFixture.write(Array(next.header.prefix(5)), to: next.path)
         let ledger = try FileLedger.open(directory: dir.ledger, options: LedgerFixture.options())
@@ -311,7 +431,7 @@ import Testing
         ledger.close()
         let path = dir.ledger + "/00000000000000000001.log"
         let bytes = try LedgerFixture.read(path)
-        try LedgerFixture.write(Array(bytes.dropLast(10)), to: path)
+        try LedgerFixture.write(Array(bytes[..<(LedgerFixture.dataEnd(bytes) - 10)]), to: path)
         let result = try LedgerVerifier.verify(directory: dir.ledger)
         #expect(result.records == 3)
         #expect(result.tornTail?.segment == "00000000000000000001.log")
