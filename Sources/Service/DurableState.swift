@@ -7,6 +7,8 @@ import Synchronization
 /// only what they answer with; only the committer changes it, after the ledger's fsync.
 final class DurableState: Sendable {
     private let state = Mutex(ServiceState())
+    /// How long the committer held the lock per batch (read by the service's timings).
+    private let holds = Mutex(LockHolds())
 
     func read<T>(_ body: (borrowing ServiceState) throws -> T) rethrows -> T {
         try state.withLock { try body($0) }
@@ -15,12 +17,41 @@ final class DurableState: Sendable {
     /// Applies durable records one lock at a time: a reader between two of them sees a state
     /// that is still entirely on disk.
     func apply(_ records: [LedgerRecord]) throws(StateFoldError) {
+        var held = Duration.zero
+        var grew = false
+        defer {
+            holds.withLock { holds in
+                if holds.sharedWithSnapshot {
+                    holds.afterSnapshot.record(held)
+                    holds.sharedWithSnapshot = false
+                } else if grew {
+                    holds.growing.record(held)
+                } else {
+                    holds.ordinary.record(held)
+                }
+            }
+        }
         for record in records {
             try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
+                let started = ContinuousClock.now
+                defer { held += ContinuousClock.now - started }
+                let capacity = state.largestCapacities
                 try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
+                if state.largestCapacities != capacity { grew = true }
             }
         }
     }
+
+    /// A copy of the state for a snapshot; it shares storage with the state until the committer
+    /// next changes it (timed as `afterSnapshot`).
+    func snapshotCopy() -> ServiceState {
+        state.withLock { state in
+            holds.withLock { $0.sharedWithSnapshot = true }
+            return ServiceState(copying: state)
+        }
+    }
+
+    var lockHolds: LockHolds { holds.withLock { $0 } }
 
     func replace(with newState: ServiceState) {
         state.withLock { $0 = newState }

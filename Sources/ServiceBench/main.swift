@@ -1,6 +1,7 @@
 // CPU per request of POST /v1/calls (durable: a FileLedger in a temporary directory) and of
 // POST /v1/triage, through the service's router without sockets, so that the service's own cost
 // can be measured apart from HTTP and stably under valgrind (scripts/bench/calls-cpu.sh).
+// It also prints request latency and the committer's state-lock hold per batch (BENCH_TIMINGS=0: not).
 // Usage: ServiceBench calls|triage REQUESTS [CONCURRENCY=64] [RULES=config/rules] [CALL=../shared/bench/call.json]
 import Foundation
 import HTTPServer
@@ -58,10 +59,11 @@ func measure() async throws -> Int {
     let expected = endpoint == "calls" ? 201 : 200
     let cpuStart = cpuSeconds()
     let wallStart = ContinuousClock.now
-    let wrong = await withTaskGroup(of: Int.self) { group in
+    let (wrong, latency) = await withTaskGroup(of: (Int, DurationHistogram).self) { group in
         for worker in 0..<concurrency {
             group.addTask {
                 var wrong = 0
+                var latency = DurationHistogram()
                 var index = worker
                 while index < count {
                     let request = HTTPRequest(method: .POST, target: path,
@@ -69,26 +71,52 @@ func measure() async throws -> Int {
                                               body: bodies[index])
                     let started = ContinuousClock.now
                     let response = await router.handle(request)
+                    let elapsed = ContinuousClock.now - started
+                    latency.record(elapsed)
                     observer.requestFinished(method: .POST, route: path, status: response.status,
-                                             seconds: Double((ContinuousClock.now - started).components.attoseconds) / 1e18)
+                                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
                     if response.status != expected { wrong += 1 }
                     index += concurrency
                 }
-                return wrong
+                return (wrong, latency)
             }
         }
         var total = 0
-        for await wrong in group { total += wrong }
-        return total
+        var latency = DurationHistogram()
+        for await (wrong, worker) in group {
+            total += wrong
+            latency.merge(worker)
+        }
+        return (total, latency)
     }
     let wall = ContinuousClock.now - wallStart
     let cpu = cpuSeconds() - cpuStart
     let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+    // Let a snapshot still being encoded finish, so that its cost is reported (not counted above).
+    for _ in 0..<600 where service.snapshotWriting { try await Task.sleep(for: .milliseconds(50)) }
+    let timings = service.commitTimings
     service.stop()
     ledger.close()
     print(String(format: "%@: %d requests, %d not %d, %.0f req/s, CPU %.1f µs/request", path, count, wrong, expected,
                  Double(count) / wallSeconds, cpu * 1e6 / Double(count)))
+    if ProcessInfo.processInfo.environment["BENCH_TIMINGS"] != "0" {
+        print(describe("request latency", latency))
+        print(describe("state lock per batch, ordinary", timings.lockHold))
+        print(describe("state lock per batch, first after a snapshot", timings.lockHoldAfterSnapshot))
+        print(describe("state lock per batch, a collection grew", timings.lockHoldGrowing))
+        for snapshot in timings.snapshots {
+            print(String(format: "snapshot through seq %llu: %d calls, %.1f MB, encode %.0f ms, write %.0f ms", snapshot.throughSeq,
+                         snapshot.calls, Double(snapshot.bytes) / 1e6, snapshot.encodeSeconds * 1e3, snapshot.writeSeconds * 1e3))
+        }
+    }
     return wrong
+}
+
+func describe(_ name: String, _ histogram: DurationHistogram) -> String {
+    func ms(_ seconds: Double) -> String { String(format: "%.2f", seconds * 1e3) }
+    return "\(name): n=\(histogram.count) p50 \(ms(histogram.quantile(0.5))) p90 \(ms(histogram.quantile(0.9))) "
+        + "p99 \(ms(histogram.quantile(0.99))) p99.9 \(ms(histogram.quantile(0.999))) max \(ms(histogram.maxSeconds)) ms, "
+        + "total \(ms(histogram.totalSeconds)) ms"
 }
 
 let finished = DispatchSemaphore(value: 0)
