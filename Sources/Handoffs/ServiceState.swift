@@ -8,11 +8,11 @@ public struct ServiceState: Sendable {
     public internal(set) var agencies = AgencyDirectory()
     public internal(set) var issuedKeys: [String: IssuedKey] = [:]
     public internal(set) var keyIDsByHash: [String: String] = [:]
-    public internal(set) var calls: [String: CallEntry] = [:]
+    public internal(set) var calls = ShardedDictionary<String, CallEntry>()
     public internal(set) var callOrder: [String] = []
-    public internal(set) var handoffs: [String: Handoff] = [:]
+    public internal(set) var handoffs = ShardedDictionary<String, Handoff>()
     /// Handoffs that may still need the deadline timer.
-    public internal(set) var openHandoffIDs: Set<String> = []
+    public internal(set) var openHandoffIDs = ShardedSet<String>()
     /// The same handoffs by next deadline; its first entry is always current.
     public internal(set) var deadlines = DeadlineQueue()
     /// How many handoffs are in each state (for /metrics, without a scan).
@@ -22,7 +22,7 @@ public struct ServiceState: Sendable {
     public internal(set) var escalations = ChangeFeed()
     public internal(set) var idempotency: [String: IdempotencyEntry] = [:]
     /// When each subject reference was in a call, oldest first (repeat contact).
-    public internal(set) var subjectContacts: [String: [Date]] = [:]
+    public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
     public internal(set) var dataReads: UInt64 = 0
 

@@ -18,8 +18,11 @@ final class DurableState: Sendable {
     /// that is still entirely on disk.
     func apply(_ records: [LedgerRecord]) throws(StateFoldError) {
         var held = Duration.zero
+        // Whether a large collection grew (rehashed) in this batch, from its capacities.
+        let capacity = state.withLock { $0.largestCapacities }
         var grew = false
         defer {
+            grew = state.withLock { $0.largestCapacities } != capacity
             holds.withLock { holds in
                 if holds.sharedWithSnapshot {
                     holds.afterSnapshot.record(held)
@@ -35,19 +38,17 @@ final class DurableState: Sendable {
             try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
                 let started = ContinuousClock.now
                 defer { held += ContinuousClock.now - started }
-                let capacity = state.largestCapacities
                 try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
-                if state.largestCapacities != capacity { grew = true }
             }
         }
     }
 
-    /// A copy of the state for a snapshot; it shares storage with the state until the committer
-    /// next changes it (timed as `afterSnapshot`).
-    func snapshotCopy() -> ServiceState {
+    /// What a snapshot encodes; it shares storage with the state until the committer next
+    /// changes it (that batch is timed as `afterSnapshot`).
+    func snapshotSource() -> StateSnapshot.Source {
         state.withLock { state in
             holds.withLock { $0.sharedWithSnapshot = true }
-            return ServiceState(copying: state)
+            return StateSnapshot.Source(state)
         }
     }
 

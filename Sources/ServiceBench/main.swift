@@ -1,13 +1,16 @@
 // CPU per request of POST /v1/calls (durable: a FileLedger in a temporary directory) and of
 // POST /v1/triage, through the service's router without sockets, so that the service's own cost
 // can be measured apart from HTTP and stably under valgrind (scripts/bench/calls-cpu.sh).
-// It also prints request latency and the committer's state-lock hold per batch (BENCH_TIMINGS=0: not).
+// It also prints request latency and the committer's state-lock hold per batch (BENCH_TIMINGS=0: not),
+// and with BENCH_RESTART=1 how long a start on the ledger it wrote takes. BENCH_TAIL_FRACTION sets
+// snapshot.tail_fraction.
 // Usage: ServiceBench calls|triage REQUESTS [CONCURRENCY=64] [RULES=config/rules] [CALL=../shared/bench/call.json]
 import Foundation
 import HTTPServer
 import JSON
 import Ledger
 import Logging
+import Handoffs
 import Service
 import Triage
 
@@ -41,7 +44,11 @@ func measure() async throws -> Int {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
     let ledger = try FileLedger.open(directory: directory)
-    let service = try RCRPService(configuration: ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: DevelopmentFixtures.agencies),
+    var configuration = ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: DevelopmentFixtures.agencies)
+    if let fraction = ProcessInfo.processInfo.environment["BENCH_TAIL_FRACTION"].flatMap(Double.init) {
+        configuration.snapshotTailFraction = fraction
+    }
+    let service = try RCRPService(configuration: configuration,
                                   ledger: ledger, ruleSet: RuleSetLoader.load(path: rulesPath), rulesPath: nil,
                                   clock: { Date() }, logger: logger)
     try await service.start()
@@ -90,12 +97,13 @@ func measure() async throws -> Int {
         return (total, latency)
     }
     let wall = ContinuousClock.now - wallStart
+    // Let a snapshot still being encoded finish, so that its cost is counted (CPU, not wall).
+    for _ in 0..<1200 where service.snapshotWriting { try await Task.sleep(for: .milliseconds(50)) }
     let cpu = cpuSeconds() - cpuStart
     let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-    // Let a snapshot still being encoded finish, so that its cost is reported (not counted above).
-    for _ in 0..<600 where service.snapshotWriting { try await Task.sleep(for: .milliseconds(50)) }
     let timings = service.commitTimings
     service.stop()
+    let callsBefore = service.callCount
     ledger.close()
     print(String(format: "%@: %d requests, %d not %d, %.0f req/s, CPU %.1f µs/request", path, count, wrong, expected,
                  Double(count) / wallSeconds, cpu * 1e6 / Double(count)))
@@ -108,6 +116,36 @@ func measure() async throws -> Int {
             print(String(format: "snapshot through seq %llu: %d calls, %.1f MB, encode %.0f ms, write %.0f ms", snapshot.throughSeq,
                          snapshot.calls, Double(snapshot.bytes) / 1e6, snapshot.encodeSeconds * 1e3, snapshot.writeSeconds * 1e3))
         }
+    }
+    if ProcessInfo.processInfo.environment["BENCH_RESTART"] == "1" {
+        // A start on the same ledger: the newest snapshot, then the tail after it.
+        let reopened = try FileLedger.open(directory: directory)
+        let started = ContinuousClock.now
+        let restarted = try RCRPService(configuration: configuration, ledger: reopened, ruleSet: RuleSetLoader.load(path: rulesPath),
+                                        rulesPath: nil, clock: { Date() }, logger: logger)
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
+        // The snapshot's share of that: read it and decode it again, alone.
+        let decodeStarted = ContinuousClock.now
+        let snapshot = try reopened.latestSnapshot()
+        let decoded = snapshot.flatMap { StateSnapshot.decode($0.state) }
+        let decodeSeconds = (ContinuousClock.now - decodeStarted) / .seconds(1)
+        let snapshotSeq = snapshot?.throughSeq ?? 0
+        print(String(format: "restart: %.0f ms (snapshot through seq %llu: read and decoded alone %.0f ms; then the tail of %llu records); %d calls before, %d after",
+                     seconds * 1e3, snapshotSeq, decodeSeconds * 1e3, restarted.lastSeq - snapshotSeq, callsBefore, restarted.callCount))
+        if snapshot != nil && decoded == nil { return max(wrong, 1) }
+        reopened.close()
+        // And without any snapshot: every record folded.
+        let snapshots = directory + "/snapshots"
+        try FileManager.default.moveItem(atPath: snapshots, toPath: snapshots + ".aside")
+        let bare = try FileLedger.open(directory: directory)
+        let bareStarted = ContinuousClock.now
+        let replayed = try RCRPService(configuration: configuration, ledger: bare, ruleSet: RuleSetLoader.load(path: rulesPath),
+                                       rulesPath: nil, clock: { Date() }, logger: logger)
+        print(String(format: "restart without a snapshot: %.0f ms (%llu records folded); %d calls", 
+                     (ContinuousClock.now - bareStarted) / .seconds(1) * 1e3, replayed.lastSeq, replayed.callCount))
+        bare.close()
+        if replayed.callCount != callsBefore { return max(wrong, 1) }
+        if restarted.callCount != callsBefore { return max(wrong, 1) }
     }
     return wrong
 }

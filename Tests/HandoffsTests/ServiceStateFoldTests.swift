@@ -160,6 +160,7 @@ import Triage
         #expect(restored.lastSeq == 4)
         #expect(restored.handoffs == state.handoffs)
         #expect(restored.calls == state.calls)
+        #expect(restored.callOrder == state.callOrder)
         #expect(restored.agencies == state.agencies)
         #expect(restored.keyIDsByHash == ["ab": "k_1"])
         #expect(restored.escalations.changes(after: 0, limit: 10).map(\.id) == state.escalations.changes(after: 0, limit: 10).map(\.id))
