@@ -3,7 +3,7 @@
 // can be measured apart from HTTP and stably under valgrind (scripts/bench/calls-cpu.sh).
 // It also prints request latency and the committer's state-lock hold per batch (BENCH_TIMINGS=0: not),
 // and with BENCH_RESTART=1 how long a start on the ledger it wrote takes. BENCH_TAIL_FRACTION sets
-// snapshot.tail_fraction.
+// snapshot.tail_fraction, BENCH_SNAPSHOT_MINIMUM_SECONDS the time between snapshots (default 300).
 // Usage: ServiceBench calls|triage REQUESTS [CONCURRENCY=64] [RULES=config/rules] [CALL=../shared/bench/call.json]
 import Foundation
 import HTTPServer
@@ -47,6 +47,9 @@ func measure() async throws -> Int {
     var configuration = ServiceConfiguration(keys: DevelopmentFixtures.keys, seedAgencies: DevelopmentFixtures.agencies)
     if let fraction = ProcessInfo.processInfo.environment["BENCH_TAIL_FRACTION"].flatMap(Double.init) {
         configuration.snapshotTailFraction = fraction
+    }
+    if let seconds = ProcessInfo.processInfo.environment["BENCH_SNAPSHOT_MINIMUM_SECONDS"].flatMap(Double.init) {
+        configuration.snapshotMinimumSeconds = seconds
     }
     let service = try RCRPService(configuration: configuration,
                                   ledger: ledger, ruleSet: RuleSetLoader.load(path: rulesPath), rulesPath: nil,
