@@ -9,6 +9,8 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     private var shards: [[Key: Value]] = []
     /// Kept as entries come and go: summing 256 shards on each look would cost more than the look-up.
     public private(set) var count = 0
+    /// How many times a shard outgrew its storage (and rehashed): the benchmarks time those batches.
+    public private(set) var growths = 0
 
     public init() {}
 
@@ -23,8 +25,8 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         _modify {
             if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
             let index = Self.shard(key)
-            let before = shards[index].count
-            defer { count += shards[index].count - before }
+            let (before, capacity) = (shards[index].count, shards[index].capacity)
+            defer { noteChange(index, count: before, capacity: capacity) }
             yield &shards[index][key]
         }
     }
@@ -36,8 +38,8 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         _modify {
             if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
             let index = Self.shard(key)
-            let before = shards[index].count
-            defer { count += shards[index].count - before }
+            let (before, capacity) = (shards[index].count, shards[index].capacity)
+            defer { noteChange(index, count: before, capacity: capacity) }
             yield &shards[index][key, default: defaultValue()]
         }
     }
@@ -46,9 +48,17 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     @discardableResult
     public mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
         if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
-        let replaced = shards[Self.shard(key)].updateValue(value, forKey: key)
+        let index = Self.shard(key)
+        let capacity = shards[index].capacity
+        let replaced = shards[index].updateValue(value, forKey: key)
         if replaced == nil { count += 1 }
+        if shards[index].capacity != capacity { growths += 1 }
         return replaced
+    }
+
+    private mutating func noteChange(_ index: Int, count before: Int, capacity: Int) {
+        count += shards[index].count - before
+        if shards[index].capacity != capacity { growths += 1 }
     }
 
     @discardableResult

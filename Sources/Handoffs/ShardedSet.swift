@@ -23,4 +23,6 @@ public struct ShardedSet<Element: Hashable & Sendable>: Sendable, Hashable, Expr
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
     public var capacity: Int { members.capacity }
+    /// How many times a shard outgrew its storage (`ShardedDictionary.growths`).
+    public var growths: Int { members.growths }
 }

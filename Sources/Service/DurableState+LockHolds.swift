@@ -15,9 +15,9 @@ extension DurableState {
 }
 
 extension ServiceState {
-    /// The capacities of the collections that grow with every call: one changes when it rehashes.
-    /// (Their sum: capacities only grow.)
+    /// Changes whenever a collection that grows with every call reallocates (a shard rehash, or
+    /// `callOrder`'s storage), without visiting every shard (that cost more than the fold).
     var largestCapacities: Int {
-        calls.capacity + callOrder.capacity + handoffs.capacity + openHandoffIDs.capacity + subjectContacts.capacity
+        calls.growths + handoffs.growths + openHandoffIDs.growths + subjectContacts.growths + callOrder.capacity
     }
 }
