@@ -20,7 +20,9 @@ public struct ServiceState: Sendable {
     public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
-    public internal(set) var idempotency: [String: IdempotencyEntry] = [:]
+    public internal(set) var idempotency = ShardedDictionary<String, IdempotencyEntry>()
+    /// The same answers by when they were stored, to expire them one record at a time.
+    var idempotencyExpiry = IdempotencyExpiry()
     /// When each subject reference was in a call, oldest first (repeat contact).
     public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
@@ -126,11 +128,12 @@ public struct ServiceState: Sendable {
         if let json = body["idempotency"], var entry = IdempotencyEntry(json: json, actor: actor, at: at) {
             if let moveAnswer { entry.response = moveAnswer }
             idempotency[entry.storageKey] = entry
+            idempotencyExpiry.append(entry.storageKey, at: at)
         }
-        // Answers past their retention are dropped now and then, by record time, so that every
-        // fold of the same records keeps the same ones.
-        if seq % 1024 == 0 {
-            idempotency = idempotency.filter { at.timeIntervalSince($0.value.at) < IdempotencyEntry.retention }
+        // Answers past their retention are dropped by record time, so that every fold of the
+        // same records keeps the same ones; a key stored again since keeps its newer answer.
+        idempotencyExpiry.removeExpired(through: at.addingTimeInterval(-IdempotencyEntry.retention)) { key, storedAt in
+            if idempotency[key]?.at == storedAt { idempotency.removeValue(forKey: key) }
         }
         lastSeq = seq
     }

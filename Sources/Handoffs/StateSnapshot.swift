@@ -16,7 +16,7 @@ public enum StateSnapshot {
         public var issuedKeys: [String: IssuedKey]
         public var calls: ShardedDictionary<String, CallEntry>
         public var handoffs: ShardedDictionary<String, Handoff>
-        public var idempotency: [String: IdempotencyEntry]
+        public var idempotency: ShardedDictionary<String, IdempotencyEntry>
 
         public init(_ state: borrowing ServiceState) {
             lastSeq = state.lastSeq
@@ -83,7 +83,7 @@ public enum StateSnapshot {
         key("handoffs")
         array(source.handoffs.values.sorted { $0.changedSeq < $1.changedSeq }) { out.appendValue($0.snapshotJSON) }
         key("idempotency")
-        array(source.idempotency.values) { entry in
+        array(source.idempotency.values.sorted { $0.at < $1.at }) { entry in
             out.appendValue(["actor": .string(entry.actor), "at": .string(RFC3339.format(entry.at)), "entry": entry.json])
         }
         out.append(UInt8(ascii: "}"))
@@ -144,6 +144,9 @@ public enum StateSnapshot {
             guard let actor = item["actor"]?.stringValue, let at = item["at"]?.stringValue.flatMap(RFC3339.parse),
                   let inner = item["entry"], let entry = IdempotencyEntry(json: inner, actor: actor, at: at) else { return nil }
             state.idempotency[entry.storageKey] = entry
+        }
+        for entry in state.idempotency.values.sorted(by: { $0.at < $1.at }) {
+            state.idempotencyExpiry.append(entry.storageKey, at: entry.at)
         }
         for key in state.subjectContacts.keys { state.subjectContacts[key]?.sort() }
         return state
