@@ -2,8 +2,8 @@ import Foundation
 
 /// The stored idempotent answers in the order their records were folded, so that each record
 /// drops those that expired by its time without scanning them all: the fold used to rebuild the
-/// whole dictionary every 1,024 records, under the state lock, which with a day's answers (one
-/// per POST that sent a key) is a pause of tens of milliseconds.
+/// whole dictionary every 1,024 records, under the state lock: a pause in proportion to a day's
+/// answers (one per POST that sent a key).
 struct IdempotencyExpiry: Sendable {
     private var entries: [(at: Date, key: String)] = []
     private var head = 0
