@@ -8,9 +8,9 @@ public struct ServiceState: Sendable {
     public internal(set) var agencies = AgencyDirectory()
     public internal(set) var issuedKeys: [String: IssuedKey] = [:]
     public internal(set) var keyIDsByHash: [String: String] = [:]
-    public internal(set) var calls = ShardedDictionary<String, CallEntry>()
+    public internal(set) var calls = ShardedDictionary<String, CallEntry>(shardCount: ServiceState.snapshotShards)
     public internal(set) var callOrder: [String] = []
-    public internal(set) var handoffs = ShardedDictionary<String, Handoff>()
+    public internal(set) var handoffs = ShardedDictionary<String, Handoff>(shardCount: ServiceState.snapshotShards)
     /// Handoffs that may still need the deadline timer.
     public internal(set) var openHandoffIDs = ShardedSet<String>()
     /// The same handoffs by next deadline; its first entry is always current.
@@ -20,13 +20,17 @@ public struct ServiceState: Sendable {
     public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
-    public internal(set) var idempotency = ShardedDictionary<String, IdempotencyEntry>()
+    public internal(set) var idempotency = ShardedDictionary<String, IdempotencyEntry>(shardCount: ServiceState.snapshotShards)
     /// The same answers by when they were stored, to expire them one record at a time.
     var idempotencyExpiry = IdempotencyExpiry()
     /// When each subject reference was in a call, oldest first (repeat contact).
     public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
     public internal(set) var dataReads: UInt64 = 0
+
+    /// The collections a snapshot shares are split finer: the batch after a snapshot copies each
+    /// shard it touches, and a batch touches a few dozen (4,096 measured: see docs/SERVICE.md).
+    static let snapshotShards = 4096
 
     public init() {}
 

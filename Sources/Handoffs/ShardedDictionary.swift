@@ -1,9 +1,11 @@
-/// A dictionary split by key hash into 256 dictionaries, for the collections that grow with every
-/// call. A plain dictionary of 200,000 calls doubles in one insert (0.2–1.1 s measured, under
-/// the state lock), and after a copy is taken (a snapshot, a stats scan) the next change copies
-/// all of it; here each insert rehashes, and each change after a copy copies, at most 1/256.
+/// A dictionary split by key hash into many dictionaries (256 unless asked), for the collections
+/// that grow with every call. A plain dictionary of 200,000 calls doubles in one insert (0.2–1.1 s
+/// measured, under the state lock), and after a copy is taken (a snapshot, a stats scan) the next
+/// change copies all of it; here each insert rehashes, and each change after a copy copies, one
+/// shard.
 public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    public static var shardCount: Int { 256 }
+    /// How many shards (a power of two).
+    public let shardCount: Int
 
     /// Empty until the first insert: a state has many small feeds, each with one of these.
     private var shards: [[Key: Value]] = []
@@ -12,19 +14,24 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     /// How many times a shard outgrew its storage (and rehashed): the benchmarks time those batches.
     public private(set) var growths = 0
 
-    public init() {}
+    /// `shardCount` is rounded up to a power of two.
+    public init(shardCount: Int = 256) {
+        var count = 1
+        while count < shardCount { count <<= 1 }
+        self.shardCount = count
+    }
 
-    @inline(__always) private static func shard(_ key: Key) -> Int {
+    @inline(__always) private func shard(_ key: Key) -> Int {
         key.hashValue & (shardCount - 1)
     }
 
     public subscript(key: Key) -> Value? {
         get {
-            shards.isEmpty ? nil : shards[Self.shard(key)][key]
+            shards.isEmpty ? nil : shards[shard(key)][key]
         }
         _modify {
-            if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
-            let index = Self.shard(key)
+            if shards.isEmpty { shards = Array(repeating: [:], count: shardCount) }
+            let index = shard(key)
             let (before, capacity) = (shards[index].count, shards[index].capacity)
             defer { noteChange(index, count: before, capacity: capacity) }
             yield &shards[index][key]
@@ -36,8 +43,8 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
             self[key] ?? defaultValue()
         }
         _modify {
-            if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
-            let index = Self.shard(key)
+            if shards.isEmpty { shards = Array(repeating: [:], count: shardCount) }
+            let index = shard(key)
             let (before, capacity) = (shards[index].count, shards[index].capacity)
             defer { noteChange(index, count: before, capacity: capacity) }
             yield &shards[index][key, default: defaultValue()]
@@ -47,8 +54,8 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Stores `value` and returns the value it replaced, with one look-up.
     @discardableResult
     public mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
-        if shards.isEmpty { shards = Array(repeating: [:], count: Self.shardCount) }
-        let index = Self.shard(key)
+        if shards.isEmpty { shards = Array(repeating: [:], count: shardCount) }
+        let index = shard(key)
         let capacity = shards[index].capacity
         let replaced = shards[index].updateValue(value, forKey: key)
         if replaced == nil { count += 1 }
@@ -63,7 +70,7 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
 
     @discardableResult
     public mutating func removeValue(forKey key: Key) -> Value? {
-        guard !shards.isEmpty, let removed = shards[Self.shard(key)].removeValue(forKey: key) else { return nil }
+        guard !shards.isEmpty, let removed = shards[shard(key)].removeValue(forKey: key) else { return nil }
         count -= 1
         return removed
     }
@@ -99,17 +106,25 @@ extension ShardedDictionary: Sequence {
 }
 
 extension ShardedDictionary: Equatable where Value: Equatable {
-    /// Keys go to the same shard in every value of this type (one process), so shard by shard
-    /// is the same as entry by entry.
+    /// Entry by entry (whatever the shard counts).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        if lhs.shards.isEmpty || rhs.shards.isEmpty { return lhs.isEmpty && rhs.isEmpty }
-        return lhs.shards == rhs.shards
+        if lhs.shardCount == rhs.shardCount && !lhs.shards.isEmpty && !rhs.shards.isEmpty { return lhs.shards == rhs.shards }
+        return lhs.allSatisfy { rhs[$0.key] == $0.value }
     }
 }
 
 extension ShardedDictionary: Hashable where Value: Hashable {
+    /// Independent of the order of the entries and of the shard count, as `==` is.
     public func hash(into hasher: inout Hasher) {
-        for shard in shards where !shard.isEmpty { hasher.combine(shard) }
+        var combined = 0
+        for (key, value) in self {
+            var entry = Hasher()
+            entry.combine(key)
+            entry.combine(value)
+            combined ^= entry.finalize()
+        }
+        hasher.combine(count)
+        hasher.combine(combined)
     }
 }

@@ -112,9 +112,13 @@ func measure() async throws -> Int {
                  Double(count) / wallSeconds, cpu * 1e6 / Double(count)))
     if ProcessInfo.processInfo.environment["BENCH_TIMINGS"] != "0" {
         print(describe("request latency", latency))
+        var all = timings.lockHold
+        all.merge(timings.lockHoldAfterSnapshot)
+        all.merge(timings.lockHoldGrowing)
+        print(describe("state lock per batch, all", all))
         print(describe("state lock per batch, ordinary", timings.lockHold))
         print(describe("state lock per batch, first after a snapshot", timings.lockHoldAfterSnapshot))
-        print(describe("state lock per batch, a collection grew", timings.lockHoldGrowing))
+        print(describe("state lock per batch, a collection (or a shard) grew", timings.lockHoldGrowing))
         for snapshot in timings.snapshots {
             print(String(format: "snapshot through seq %llu: %d calls, %.1f MB, encode %.0f ms, write %.0f ms", snapshot.throughSeq,
                          snapshot.calls, Double(snapshot.bytes) / 1e6, snapshot.encodeSeconds * 1e3, snapshot.writeSeconds * 1e3))

@@ -51,6 +51,13 @@ import Testing
         for index in (0..<300).reversed() { other["k\(index)"] = index }
         #expect(other == built)
         #expect(other.hashValue == built.hashValue)
+        var finer = ShardedDictionary<String, Int>(shardCount: 4000)
+        #expect(finer.shardCount == 4096)
+        for index in 0..<300 { finer["k\(index)"] = index }
+        #expect(finer == built)
+        #expect(finer.hashValue == built.hashValue)
+        finer["k0"] = -1
+        #expect(finer != built)
     }
 
     @Test func aShardedSetInsertsOnceAndRemoves() {
