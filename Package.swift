@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(name: "TriageBench", dependencies: ["Triage", "JSON"]),
         // CPU per POST /v1/calls and /v1/triage through the router, no sockets; scripts/bench/calls-cpu.sh.
         .executableTarget(name: "ServiceBench", dependencies: [
-            "Service", "HTTPServer", "Ledger", "Triage", "JSON", .product(name: "Logging", package: "swift-log"),
+            "Service", "Handoffs", "HTTPServer", "Ledger", "Triage", "JSON", .product(name: "Logging", package: "swift-log"),
         ]),
         // GET /healthz on the bare server for callgrind (instructions per request); scripts/bench/http-instructions.sh.
         .executableTarget(name: "HTTPBench", dependencies: [

@@ -152,6 +152,7 @@ public enum ConfigurationLoader {
 
         var snapshot = try reader.section("snapshot")
         config.snapshotIntervalRecords = try snapshot.int("interval_records", default: config.snapshotIntervalRecords, in: 100...10_000_000)
+        config.snapshotTailFraction = try snapshot.double("tail_fraction", default: config.snapshotTailFraction, in: 0...100)
         try snapshot.rejectUnknownKeys()
 
         var log = try reader.section("log")

@@ -69,6 +69,8 @@ public struct RouterConfiguration: Sendable, Equatable {
     public var longPollMaxWaitSeconds = 30
     /// Write a state snapshot after this many ledger records, so that start-up replays only the tail.
     public var snapshotIntervalRecords = 10_000
+    /// …and at least this fraction of the records the last snapshot covered (`SnapshotSchedule`).
+    public var snapshotTailFraction = 1.0
     public var logLevel = "info"
     public var logFormat = "json"
 

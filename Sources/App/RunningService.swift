@@ -105,6 +105,7 @@ final class RunningService: Sendable {
             officerHours: settings.officerHours,
             longPoll: .init(maxWaitSeconds: settings.longPollMaxWaitSeconds),
             snapshotInterval: settings.snapshotIntervalRecords,
+            snapshotTailFraction: settings.snapshotTailFraction,
             openAPIDocument: OpenAPIDocument.yaml)
     }
 }

@@ -8,11 +8,11 @@ public struct ServiceState: Sendable {
     public internal(set) var agencies = AgencyDirectory()
     public internal(set) var issuedKeys: [String: IssuedKey] = [:]
     public internal(set) var keyIDsByHash: [String: String] = [:]
-    public internal(set) var calls: [String: CallEntry] = [:]
+    public internal(set) var calls = ShardedDictionary<String, CallEntry>(shardCount: ServiceState.snapshotShards)
     public internal(set) var callOrder: [String] = []
-    public internal(set) var handoffs: [String: Handoff] = [:]
+    public internal(set) var handoffs = ShardedDictionary<String, Handoff>(shardCount: ServiceState.snapshotShards)
     /// Handoffs that may still need the deadline timer.
-    public internal(set) var openHandoffIDs: Set<String> = []
+    public internal(set) var openHandoffIDs = ShardedSet<String>()
     /// The same handoffs by next deadline; its first entry is always current.
     public internal(set) var deadlines = DeadlineQueue()
     /// How many handoffs are in each state (for /metrics, without a scan).
@@ -20,11 +20,17 @@ public struct ServiceState: Sendable {
     public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
-    public internal(set) var idempotency: [String: IdempotencyEntry] = [:]
+    public internal(set) var idempotency = ShardedDictionary<String, IdempotencyEntry>(shardCount: ServiceState.snapshotShards)
+    /// The same answers by when they were stored, to expire them one record at a time.
+    var idempotencyExpiry = IdempotencyExpiry()
     /// When each subject reference was in a call, oldest first (repeat contact).
-    public internal(set) var subjectContacts: [String: [Date]] = [:]
+    public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
     public internal(set) var dataReads: UInt64 = 0
+
+    /// The collections a snapshot shares are split finer: the batch after a snapshot copies each
+    /// shard it touches, and a batch touches a few dozen (4,096 measured: see docs/SERVICE.md).
+    static let snapshotShards = 4096
 
     public init() {}
 
@@ -126,11 +132,12 @@ public struct ServiceState: Sendable {
         if let json = body["idempotency"], var entry = IdempotencyEntry(json: json, actor: actor, at: at) {
             if let moveAnswer { entry.response = moveAnswer }
             idempotency[entry.storageKey] = entry
+            idempotencyExpiry.append(entry.storageKey, at: at)
         }
-        // Answers past their retention are dropped now and then, by record time, so that every
-        // fold of the same records keeps the same ones.
-        if seq % 1024 == 0 {
-            idempotency = idempotency.filter { at.timeIntervalSince($0.value.at) < IdempotencyEntry.retention }
+        // Answers past their retention are dropped by record time, so that every fold of the
+        // same records keeps the same ones; a key stored again since keeps its newer answer.
+        idempotencyExpiry.removeExpired(through: at.addingTimeInterval(-IdempotencyEntry.retention)) { key, storedAt in
+            if idempotency[key]?.at == storedAt { idempotency.removeValue(forKey: key) }
         }
         lastSeq = seq
     }

@@ -6,31 +6,88 @@ import JSON
 public enum StateSnapshot {
     public static let format = "rcrp-state-1"
 
-    public static func encode(_ state: ServiceState) -> [UInt8] {
-        let calls: [JSONValue] = state.callOrder.compactMap { id in
-            state.calls[id].map { entry in
-                [
-                    "id": .string(entry.id), "created_at": .string(RFC3339.format(entry.createdAt)),
-                    "created_seq": .string(String(entry.createdSeq)), "call": entry.call,
-                    "decisions": .array(entry.decisions), "handoff_ids": .array(entry.handoffIDs.map(JSONValue.string)),
-                    "caller_informed": .array(entry.callerInformed),
-                ]
-            }
+    /// What a snapshot stores, taken from the state under its lock: copy-on-write values, so
+    /// taking it costs a few retains. Only these collections are shared with the snapshot, so
+    /// only their next changes copy (a shard at a time); feeds, indexes and deadlines never do.
+    public struct Source: Sendable {
+        public var lastSeq: UInt64
+        public var dataReads: UInt64
+        public var agencies: [Agency]
+        public var issuedKeys: [String: IssuedKey]
+        public var calls: ShardedDictionary<String, CallEntry>
+        public var handoffs: ShardedDictionary<String, Handoff>
+        public var idempotency: ShardedDictionary<String, IdempotencyEntry>
+
+        public init(_ state: borrowing ServiceState) {
+            lastSeq = state.lastSeq
+            dataReads = state.dataReads
+            agencies = state.agencies.agencies
+            issuedKeys = state.issuedKeys
+            calls = state.calls
+            handoffs = state.handoffs
+            idempotency = state.idempotency
         }
-        let snapshot: JSONValue = [
-            "format": .string(format), "last_seq": .string(String(state.lastSeq)),
-            "data_reads": .string(String(state.dataReads)),
-            "agencies": .array(state.agencies.agencies.map(\.json)),
-            "issued_keys": .array(state.issuedKeys.values.sorted { $0.id < $1.id }.map { key in
-                ["id": .string(key.id), "agency_id": .string(key.agencyID), "sha256": .string(key.sha256), "revoked": .bool(key.revoked)]
-            }),
-            "calls": .array(calls),
-            "handoffs": .array(state.handoffs.values.sorted { $0.changedSeq < $1.changedSeq }.map(\.snapshotJSON)),
-            "idempotency": .array(state.idempotency.values.map { entry in
-                ["actor": .string(entry.actor), "at": .string(RFC3339.format(entry.at)), "entry": entry.json]
-            }),
-        ]
-        return snapshot.serialized()
+    }
+
+    public static func encode(_ state: ServiceState) -> [UInt8] {
+        encode(Source(state))
+    }
+
+    /// Written straight to bytes (no `JSONValue` tree around the calls, which are most of it),
+    /// in the shape `decode` reads: calls in the order they were recorded, handoffs in the order
+    /// they last changed.
+    public static func encode(_ source: Source) -> [UInt8] {
+        // Calls were recorded in seq order, and `callOrder` is that order: sorting by seq here
+        // spares the snapshot a copy of `callOrder` (whose next append would copy it whole).
+        let calls = source.calls.values.sorted { $0.createdSeq < $1.createdSeq }
+        var out = JSONOutput(capacity: 65_536 + calls.count * 3_072)
+        func key(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+        }
+        func array<T>(_ items: some Sequence<T>, _ write: (T) -> Void) {
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                write(item)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("format", first: true); out.appendString(format)
+        key("last_seq"); out.appendString(String(source.lastSeq))
+        key("data_reads"); out.appendString(String(source.dataReads))
+        key("agencies"); array(source.agencies) { out.appendValue($0.json) }
+        key("issued_keys")
+        array(source.issuedKeys.values.sorted { $0.id < $1.id }) { key in
+            out.appendValue(["id": .string(key.id), "agency_id": .string(key.agencyID), "sha256": .string(key.sha256),
+                             "revoked": .bool(key.revoked)])
+        }
+        key("calls")
+        array(calls) { entry in
+            out.append(UInt8(ascii: "{"))
+            key("id", first: true); out.appendString(entry.id)
+            key("created_at"); out.appendString(RFC3339.format(entry.createdAt))
+            key("created_seq"); out.appendString(String(entry.createdSeq))
+            key("call"); out.appendValue(entry.call)
+            key("decisions"); array(entry.decisions) { out.appendValue($0) }
+            key("handoff_ids"); array(entry.handoffIDs) { out.appendString($0) }
+            key("caller_informed"); array(entry.callerInformed) { out.appendValue($0) }
+            out.append(UInt8(ascii: "}"))
+        }
+        key("handoffs")
+        array(source.handoffs.values.sorted { $0.changedSeq < $1.changedSeq }) { out.appendValue($0.snapshotJSON) }
+        key("idempotency")
+        array(source.idempotency.values.sorted { $0.at < $1.at }) { entry in
+            out.appendValue(["actor": .string(entry.actor), "at": .string(RFC3339.format(entry.at)), "entry": entry.json])
+        }
+        out.append(UInt8(ascii: "}"))
+        return out.bytes
     }
 
     /// The state a snapshot holds, or nil if it is not one this code wrote (then the ledger is
@@ -87,6 +144,9 @@ public enum StateSnapshot {
             guard let actor = item["actor"]?.stringValue, let at = item["at"]?.stringValue.flatMap(RFC3339.parse),
                   let inner = item["entry"], let entry = IdempotencyEntry(json: inner, actor: actor, at: at) else { return nil }
             state.idempotency[entry.storageKey] = entry
+        }
+        for entry in state.idempotency.values.sorted(by: { $0.at < $1.at }) {
+            state.idempotencyExpiry.append(entry.storageKey, at: entry.at)
         }
         for key in state.subjectContacts.keys { state.subjectContacts[key]?.sort() }
         return state

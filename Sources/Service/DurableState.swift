@@ -7,6 +7,8 @@ import Synchronization
 /// only what they answer with; only the committer changes it, after the ledger's fsync.
 final class DurableState: Sendable {
     private let state = Mutex(ServiceState())
+    /// How long the committer held the lock per batch (read by the service's timings).
+    private let holds = Mutex(LockHolds())
 
     func read<T>(_ body: (borrowing ServiceState) throws -> T) rethrows -> T {
         try state.withLock { try body($0) }
@@ -15,12 +17,42 @@ final class DurableState: Sendable {
     /// Applies durable records one lock at a time: a reader between two of them sees a state
     /// that is still entirely on disk.
     func apply(_ records: [LedgerRecord]) throws(StateFoldError) {
+        var held = Duration.zero
+        // Whether a large collection grew (rehashed) in this batch, from its capacities.
+        let capacity = state.withLock { $0.largestCapacities }
+        var grew = false
+        defer {
+            grew = state.withLock { $0.largestCapacities } != capacity
+            holds.withLock { holds in
+                if holds.sharedWithSnapshot {
+                    holds.afterSnapshot.record(held)
+                    holds.sharedWithSnapshot = false
+                } else if grew {
+                    holds.growing.record(held)
+                } else {
+                    holds.ordinary.record(held)
+                }
+            }
+        }
         for record in records {
             try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
+                let started = ContinuousClock.now
+                defer { held += ContinuousClock.now - started }
                 try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
             }
         }
     }
+
+    /// What a snapshot encodes; it shares storage with the state until the committer next
+    /// changes it (that batch is timed as `afterSnapshot`).
+    func snapshotSource() -> StateSnapshot.Source {
+        state.withLock { state in
+            holds.withLock { $0.sharedWithSnapshot = true }
+            return StateSnapshot.Source(state)
+        }
+    }
+
+    var lockHolds: LockHolds { holds.withLock { $0 } }
 
     func replace(with newState: ServiceState) {
         state.withLock { $0 = newState }

@@ -49,9 +49,13 @@ public struct ServiceConfiguration: Sendable {
     public var officerHours: [String: Double]
     public var defaultOfficerHours: Double
     public var longPoll: LongPoll
-    /// Write a snapshot of the folded state every this many records (0: never)…
+    /// Write a snapshot of the folded state after at least this many records (0: never)…
     public var snapshotInterval: Int
-    /// …but not more often than this (a snapshot encodes the whole state).
+    /// …and at least this fraction of the records the last snapshot covered: each snapshot
+    /// encodes the whole state, so their share of the work stays bounded as the state grows,
+    /// and a start replays at most this fraction of its snapshot (`SnapshotSchedule`)…
+    public var snapshotTailFraction: Double
+    /// …but not more often than this (under a burst of writes the tail may then be longer).
     public var snapshotMinimumSeconds: Double
     /// The most commands appended in one ledger call (one fsync).
     public var maxBatch: Int
@@ -61,7 +65,8 @@ public struct ServiceConfiguration: Sendable {
     public init(keys: [Key] = [], seedAgencies: [Agency] = [], defaultDeadlines: DeadlineMinutes = DeadlineMinutes(),
                 repeatContact: RepeatContact = RepeatContact(), officerHours: [String: Double] = [:],
                 defaultOfficerHours: Double = 5.7, longPoll: LongPoll = LongPoll(), snapshotInterval: Int = 10_000,
-                snapshotMinimumSeconds: Double = 300, maxBatch: Int = 512, openAPIDocument: String = "") {
+                snapshotTailFraction: Double = SnapshotSchedule.defaultTailFraction, snapshotMinimumSeconds: Double = 300,
+                maxBatch: Int = 512, openAPIDocument: String = "") {
         self.keys = keys
         self.seedAgencies = seedAgencies
         self.defaultDeadlines = defaultDeadlines
@@ -70,9 +75,15 @@ public struct ServiceConfiguration: Sendable {
         self.defaultOfficerHours = defaultOfficerHours
         self.longPoll = longPoll
         self.snapshotInterval = snapshotInterval
+        self.snapshotTailFraction = snapshotTailFraction
         self.snapshotMinimumSeconds = snapshotMinimumSeconds
         self.maxBatch = maxBatch
         self.openAPIDocument = openAPIDocument
+    }
+
+    public var snapshotSchedule: SnapshotSchedule {
+        SnapshotSchedule(interval: UInt64(max(0, snapshotInterval)), tailFraction: snapshotTailFraction,
+                         minimumSeconds: snapshotMinimumSeconds)
     }
 
     public func officerHours(for callType: String) -> Double {

@@ -54,7 +54,7 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
             officer_hours: {awol: 4}
             repeat_contact: {calls: 5, days: 7}
             long_poll: {max_wait_seconds: 20}
-            snapshot: {interval_records: 500}
+            snapshot: {interval_records: 500, tail_fraction: 2.5}
             log: {level: debug, format: text}
             """)
         #expect(config.listen == .init(host: "0.0.0.0", port: 9000, eventLoops: 2))
@@ -75,6 +75,7 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
         #expect(config.repeatContact == .init(calls: 5, days: 7))
         #expect(config.longPollMaxWaitSeconds == 20)
         #expect(config.snapshotIntervalRecords == 500)
+        #expect(config.snapshotTailFraction == 2.5)
         #expect(config.logLevel == "debug")
         #expect(config.logFormat == "text")
     }
@@ -179,6 +180,11 @@ private func parseError(_ yaml: String, environment: [String: String] = [:]) -> 
     }
 
     // MARK: Environment and flags
+
+    @Test func snapshotTailFractionComesFromTheEnvironmentAndIsBounded() throws {
+        #expect(try parse("", environment: ["RCRP_SNAPSHOT_TAIL_FRACTION": "0.25"]).snapshotTailFraction == 0.25)
+        #expect(parseError("snapshot: {tail_fraction: -1}")?.description.contains("snapshot.tail_fraction") == true)
+    }
 
     @Test func environmentBeatsTheFile() throws {
         let config = try parse("listen: {port: 9000}\nlimits: {max_body_bytes: 4096}\n", environment: [

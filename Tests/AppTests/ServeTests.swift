@@ -67,7 +67,7 @@ let builtBinary: String? = {
             officer_hours: {awol: 4.5}
             repeat_contact: {calls: 4, days: 10}
             long_poll: {max_wait_seconds: 12}
-            snapshot: {interval_records: 2500}
+            snapshot: {interval_records: 2500, tail_fraction: 0.75}
             """, file: "t.yaml", environment: [:]).configuration
         let service = RunningService.serviceConfiguration(settings, seeds: [], development: false)
         #expect(service.keys.map(\.id) == ["cad"])
@@ -81,6 +81,7 @@ let builtBinary: String? = {
         #expect(service.repeatContact.days == 10)
         #expect(service.longPoll.maxWaitSeconds == 12)
         #expect(service.snapshotInterval == 2500)
+        #expect(service.snapshotTailFraction == 0.75)
         #expect(service.openAPIDocument.hasPrefix("openapi: 3.1"))
     }
 

@@ -197,6 +197,7 @@ import Triage
         #expect(restored.lastSeq == 4)
         #expect(restored.handoffs == state.handoffs)
         #expect(restored.calls == state.calls)
+        #expect(restored.callOrder == state.callOrder)
         #expect(restored.agencies == state.agencies)
         #expect(restored.keyIDsByHash == ["ab": "k_1"])
         #expect(restored.escalations.changes(after: 0, limit: 10).map(\.id) == state.escalations.changes(after: 0, limit: 10).map(\.id))
@@ -207,5 +208,46 @@ import Triage
 
     @Test func somethingElseIsNotASnapshot() {
         #expect(StateSnapshot.decode(Array("{\"format\":\"other\"}".utf8)) == nil)
+    }
+}
+
+@Suite struct IdempotencyExpiryTests {
+    private let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    private func issue(_ state: inout ServiceState, seq: UInt64, hours: Double, key: String) throws {
+        try state.apply(seq: seq, at: start.addingTimeInterval(hours * 3600), type: "key.issued", actor: "admin", body: [
+            "key_id": .string("k_\(seq)"), "agency_id": "mh", "sha256": .string("h\(seq)"),
+            "idempotency": ["key": .string(key), "body_sha256": "x", "status": 201, "response": [:]],
+        ])
+    }
+
+    private func read(_ state: inout ServiceState, seq: UInt64, hours: Double) throws {
+        try state.apply(seq: seq, at: start.addingTimeInterval(hours * 3600), type: "data.read", actor: "auditor", body: [:])
+    }
+
+    @Test func anAnswerIsDroppedByTheFirstRecordADayAfterItAndNoSooner() throws {
+        var state = ServiceState()
+        try issue(&state, seq: 1, hours: 0, key: "first")
+        try issue(&state, seq: 2, hours: 1, key: "second")
+        try read(&state, seq: 3, hours: 23.9)
+        #expect(state.idempotency.count == 2)
+        try read(&state, seq: 4, hours: 24)
+        #expect(state.idempotency.count == 1)
+        #expect(state.idempotentAnswer(actor: "admin", key: "second", now: start.addingTimeInterval(24 * 3600)) != nil)
+        // A snapshot carries the rest on, and they keep expiring in the restored state.
+        var restored = try #require(StateSnapshot.decode(StateSnapshot.encode(state)))
+        #expect(restored.idempotency == state.idempotency)
+        try read(&restored, seq: 5, hours: 25)
+        #expect(restored.idempotency.isEmpty)
+    }
+
+    @Test func aKeyStoredAgainAfterExpiryKeepsItsNewAnswer() throws {
+        var state = ServiceState()
+        try issue(&state, seq: 1, hours: 0, key: "same")
+        try issue(&state, seq: 2, hours: 30, key: "same")
+        try read(&state, seq: 3, hours: 31)
+        #expect(state.idempotency.count == 1)
+        #expect(state.idempotentAnswer(actor: "admin", key: "same", now: start.addingTimeInterval(31 * 3600))?.at
+                == start.addingTimeInterval(30 * 3600))
     }
 }
