@@ -64,7 +64,8 @@ import Triage
         func apply(_ type: String, _ body: JSONValue) throws {
             seq += 1
             try state.apply(seq: seq, at: clock.now, type: type, actor: "k", body: body)
-            let earliest = state.openHandoffIDs.compactMap { state.handoffs[$0]?.nextDeadline }.min()
+            let ids = (1...6).flatMap { call in (1...2).map { "h_\(call)_\($0)" } }
+            let earliest = ids.compactMap { state.handoffs[$0]?.nextDeadline }.min()
             #expect(state.nextDeadline == earliest, "after record \(seq) (\(type))")
         }
         try state.apply(seq: 1, at: clock.now, type: "agency.registered", actor: "admin", body: agencyRecord("mh", kind: .mentalHealthTrust))
