@@ -219,9 +219,9 @@ public struct ServiceState: Sendable {
     }
 
     private mutating func store(_ handoff: Handoff) {
-        let previous = handoffs[handoff.id]
+        // One look-up stores it and gives back the handoff it replaces.
+        let previous = handoffs.updateValue(handoff, forKey: handoff.id)
         let before = previous?.status
-        handoffs[handoff.id] = handoff
         if let before { handoffCounts[before, default: 0] -= 1 }
         handoffCounts[handoff.status, default: 0] += 1
         if let deadline = handoff.nextDeadline {
@@ -232,10 +232,15 @@ public struct ServiceState: Sendable {
         } else {
             openHandoffIDs.remove(handoff.id)
         }
-        // Keep the queue's first entry current, so that `nextDeadline` needs no scan.
-        while let first = deadlines.first, handoffs[first.handoffID]?.nextDeadline != first.deadline {
-            deadlines.removeFirst()
+        // Keep the queue's first entry current, so that `nextDeadline` needs no scan. Only a
+        // handoff that changed can make it stale: a new one's entry is current, and every other
+        // entry's handoff is as it was when the first entry was last made current.
+        if previous != nil {
+            while let first = deadlines.first, handoffs[first.handoffID]?.nextDeadline != first.deadline {
+                deadlines.removeFirst()
+            }
         }
+        assert(deadlines.first.map { handoffs[$0.handoffID]?.nextDeadline == $0.deadline } ?? true)
         if let agencyID = handoff.agencyID {
             agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
         }

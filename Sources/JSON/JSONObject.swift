@@ -8,6 +8,12 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     public init() {}
 
+    /// An empty object with room for `capacity` members, for a writer that knows how many it adds.
+    public init(capacity: Int) {
+        keys.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(members: elements)
     }
@@ -61,8 +67,16 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return nil
     }
 
-    /// Appends a member known not to be present yet (the parser checks before calling).
-    mutating func appendUnique(_ key: String, _ value: JSONValue) {
+    /// Members known to be distinct (the parser checks them), in order.
+    init(uniqueKeys keys: [String], values: [JSONValue]) {
+        self.keys = keys
+        self.values = values
+    }
+
+    /// Appends a member that the caller knows is not there yet (a writer of a fixed shape whose
+    /// names are literals): no search, unlike the subscript. Debug builds check the promise.
+    public mutating func appendNew(_ key: String, _ value: JSONValue) {
+        assert(index(of: key) == nil, "appendNew: \(key) is already a member")
         keys.append(key)
         values.append(value)
     }

@@ -45,10 +45,17 @@ struct JSONParser {
     let limits: JSONParseLimits
     var index = 0
     var depth = 0
+    /// Members and items of the objects and arrays being parsed, innermost last: each container
+    /// takes its own off the top when it closes, into storage of exactly its size (growing a
+    /// container's arrays one member at a time was most of the parser's allocations).
+    private var pendingKeys: [String] = []
+    private var pendingValues: [JSONValue] = []
 
     init(buffer: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits) {
         self.buffer = buffer
         self.limits = limits
+        pendingKeys.reserveCapacity(32)
+        pendingValues.reserveCapacity(32)
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -104,13 +111,14 @@ struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1
-        var object = JSONObject()
+        // Where this object's members start: its keys and its values (arrays keep only values there).
+        let base = pendingKeys.count, valueBase = pendingValues.count
         var seenKeys: Set<String>? = nil
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
         while true {
             skipWhitespace()
@@ -121,7 +129,7 @@ struct JSONParser {
             let key = try parseString()
             // A linear look-up keeps small objects fast; past 16 members a set keeps a hostile
             // object of 80,000 members from costing quadratic time.
-            let duplicate = seenKeys.map { $0.contains(key) } ?? (object[key] != nil)
+            let duplicate = seenKeys.map { $0.contains(key) } ?? isPending(key, from: base)
             guard !duplicate else {
                 throw JSONParseError(offset: keyOffset, message: "duplicate member name \"\(key)\"")
             }
@@ -130,11 +138,12 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            object.appendUnique(key, value)
+            pendingKeys.append(key)
+            pendingValues.append(value)
             if seenKeys != nil {
                 seenKeys!.insert(key)
-            } else if object.count > 16 {
-                seenKeys = Set(object.keys)
+            } else if pendingKeys.count - base > 16 {
+                seenKeys = Set(pendingKeys[base...])
             }
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in an object") }
@@ -145,25 +154,38 @@ struct JSONParser {
             if buffer[index] == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
+                let object = JSONObject(uniqueKeys: Array(pendingKeys[base...]), values: Array(pendingValues[valueBase...]))
+                pendingKeys.removeSubrange(base...)
+                pendingValues.removeSubrange(valueBase...)
                 return .object(object)
             }
             throw error("expected ',' or '}'")
         }
     }
 
+    /// Whether the object whose members start at `base` of the pending ones already has `key`.
+    private func isPending(_ key: String, from base: Int) -> Bool {
+        let length = key.utf8.count
+        for index in base..<pendingKeys.count where pendingKeys[index].utf8.count == length && pendingKeys[index] == key {
+            return true
+        }
+        return false
+    }
+
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1
-        var items: [JSONValue] = []
+        let base = pendingValues.count
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(items)
+            return .array([])
         }
         while true {
             skipWhitespace()
-            items.append(try parseValue())
+            let item = try parseValue()
+            pendingValues.append(item)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in an array") }
             if buffer[index] == UInt8(ascii: ",") {
@@ -173,6 +195,8 @@ struct JSONParser {
             if buffer[index] == UInt8(ascii: "]") {
                 index += 1
                 depth -= 1
+                let items = Array(pendingValues[base...])
+                pendingValues.removeSubrange(base...)
                 return .array(items)
             }
             throw error("expected ',' or ']'")

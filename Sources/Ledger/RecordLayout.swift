@@ -62,7 +62,8 @@ enum RecordLayout {
 
     /// `,"type":<t>,"actor":<a>,"body":<b>`: the part of a payload that does not depend on its
     /// place in the chain, so appenders can serialise it in parallel before the writer runs.
-    /// `capacity`: the expected size, so that the buffer is not grown again and again.
+    /// `capacity`: the expected size, so that the buffer is not grown again and again. A body the
+    /// appender serialised already (`LedgerEvent.serializedBody`) is copied as it is.
     static func members(_ event: LedgerEvent, capacity: Int = 64) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(capacity)
@@ -71,7 +72,11 @@ enum RecordLayout {
         out.append(contentsOf: #","actor":"#.utf8)
         JSONValue.string(event.actor).serialize(into: &out)
         out.append(contentsOf: #","body":"#.utf8)
-        event.body.serialize(into: &out)
+        if let body = event.serializedBody {
+            out.append(contentsOf: body)
+        } else {
+            event.body.serialize(into: &out)
+        }
         return out
     }
 

@@ -1,28 +1,59 @@
 import Digests
 import Foundation
+import Synchronization
 
 /// Ids like `c_01JD3…`: a prefix naming the resource, then a ULID (48-bit milliseconds, 80 random
 /// bits, Crockford base32), so that ids sort by creation and cannot be guessed.
 enum Identifier {
-    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+    private static let alphabet: StaticString = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+    /// Random bytes drawn from OpenSSL 4 KiB at a time: one RAND_bytes call (a lock and a
+    /// provider look-up) per 400 ids rather than per id. Each byte is handed out once.
+    private struct RandomPool {
+        static let size = 4000
+        var bytes: [UInt8] = []
+        var used = 0
+
+        mutating func take(_ count: Int, into target: UnsafeMutableBufferPointer<UInt8>) {
+            if bytes.count - used < count {
+                bytes = SecureRandom.bytes(Self.size)
+                used = 0
+            }
+            bytes.withUnsafeMutableBufferPointer { pool in
+                for index in 0..<count {
+                    target[index] = pool[used + index]
+                    pool[used + index] = 0   // not left behind for whoever reads this memory later
+                }
+            }
+            used += count
+        }
+    }
+
+    private static let pool = Mutex(RandomPool())
 
     static func make(_ prefix: String, at date: Date) -> String {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(index)))) }
-        let random = SecureRandom.bytes(10)
-        for index in 0..<10 { bytes[6 + index] = random[index] }
-        // 128 bits → 26 base32 digits, most significant first (the first digit carries 3 bits).
-        var high = UInt64(0), low = UInt64(0)
-        for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
-        for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
-        var digits = [UInt8](repeating: 0, count: 26)
-        for position in stride(from: 25, through: 0, by: -1) {
-            digits[position] = alphabet[Int(low & 31)]
-            low = (low >> 5) | ((high & 31) << 59)
-            high >>= 5
+        // 48 bits of time, then 80 random bits: 128 bits as (high, low), most significant first.
+        var high = millis << 16, low = UInt64(0)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { random in
+            pool.withLock { $0.take(10, into: random) }
+            high |= UInt64(random[0]) << 8 | UInt64(random[1])
+            for index in 2..<10 { low = low << 8 | UInt64(random[index]) }
         }
-        return prefix + "_" + String(decoding: digits, as: UTF8.self)
+        // 128 bits → 26 base32 digits, most significant first (the first digit carries 3 bits).
+        let prefixCount = prefix.utf8.count
+        return String(unsafeUninitializedCapacity: prefixCount + 27) { out in
+            var position = 0
+            for byte in prefix.utf8 { out[position] = byte; position += 1 }
+            out[position] = UInt8(ascii: "_")
+            let digits = alphabet.utf8Start
+            for place in stride(from: prefixCount + 26, through: prefixCount + 1, by: -1) {
+                out[place] = digits[Int(low & 31)]
+                low = (low >> 5) | ((high & 31) << 59)
+                high >>= 5
+            }
+            return prefixCount + 27
+        }
     }
 
     /// A new secret agency key: 32 random bytes, hex, with a prefix that secret scanners can match.

@@ -42,6 +42,15 @@ struct JSONWriter: ~Copyable {
     /// Bytes that are already a complete JSON value (a pre-rendered fragment).
     mutating func raw(_ value: [UInt8]) { separate(); output.append(contentsOf: value); needsComma = true }
 
+    /// Members written by another writer (`"a":1,"b":2`, without braces), as if written here one
+    /// by one: pieces serialised once and spliced into several documents.
+    mutating func fragment(_ members: [UInt8]) {
+        guard !members.isEmpty else { return }
+        separate()
+        output.append(contentsOf: members)
+        needsComma = true
+    }
+
     /// A value serialized by the JSON module.
     mutating func value(_ value: JSONValue) { separate(); output.appendValue(value); needsComma = true }
 

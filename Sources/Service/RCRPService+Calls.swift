@@ -82,8 +82,16 @@ extension RCRPService {
         // What does not depend on the durable state is built here, on the event loop, in
         // parallel with other requests; the committer, which decides one batch at a time,
         // adds only what does (ids, time, flags, routing).
+        // The call and the decision are serialised here too, once: the committer splices the
+        // bytes into the record and the answer instead of serialising trees again.
+        // What the rule alone fixes comes from a cache (one rule decides many calls).
         let callJSON = call.json
-        let unflagged = decisionFields(decision, flags: [])
+        let callBytes = call.jsonBytes
+        let head = DecisionHead.of(decision)
+        var decisionTree = head.fields
+        Self.appendDecisionTail(of: decision, flags: [], to: &decisionTree)
+        let unflagged = decisionTree
+        let members = CreatedCall.DecisionMembers(head: head, decision)
         try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
@@ -96,15 +104,20 @@ extension RCRPService {
             if !flags.isEmpty { fields["flags"] = .array(flags.map(JSONValue.string)) }
             let decidedAt = RFC3339.format(now)
             var recorded = fields
-            recorded["decision_id"] = .string(decisionID)
-            recorded["kind"] = "triage"
-            recorded["by"] = "rule_engine"
-            recorded["decided_at"] = .string(decidedAt)
+            recorded.appendNew("decision_id", .string(decisionID))
+            recorded.appendNew("kind", "triage")
+            recorded.appendNew("by", "rule_engine")
+            recorded.appendNew("decided_at", .string(decidedAt))
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
-                                     births: births, decidedAt: decidedAt)
-            let body: JSONObject = ["call_id": .string(callID), "call": callJSON, "decision": .object(recorded),
-                                    "handoffs": .array(births.map(\.json))]
-            return .writeRendered(type: "call.triaged", body: body, status: 201, rendered: answer.bytes, answer: { answer.json })
+                                     members: members, flags: flags, births: births, decidedAt: decidedAt)
+            let (rendered, openRecord, birthJSON) = answer.render(call: callBytes)
+            var body = JSONObject(capacity: 6)
+            body.appendNew("call_id", .string(callID))
+            body.appendNew("call", callJSON)
+            body.appendNew("decision", .object(recorded))
+            body.appendNew("handoffs", .array(birthJSON))
+            return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered,
+                                  answer: { answer.json })
         }
         return nil
     }
@@ -182,7 +195,7 @@ extension RCRPService {
             let (cancelled, births) = reconcile(entry, kinds: decision.agencyKinds, routing: HandoffRouting(call), decisionID: decisionID,
                                                 ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes),
                                                 state: state, now: now, excluding: declinedBy)
-            var recorded = decisionFields(decision, flags: flags)
+            var recorded = Self.decisionFields(decision, flags: flags)
             recorded["decision_id"] = .string(decisionID)
             recorded["kind"] = "retriage"
             recorded["by"] = "rule_engine"
@@ -316,27 +329,25 @@ extension RCRPService {
 
     /// The decision fields every answer and record shares (API.md's decision shape), after the
     /// ids the answer leads with. Built in one go: these objects are on the hot path.
-    func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
-                        incidentRef: String? = nil) -> JSONObject {
-        var object = JSONObject()
-        if let callID { object["call_id"] = .string(callID) }
-        if let decisionID { object["decision_id"] = .string(decisionID) }
-        if let incidentRef { object["incident_ref"] = .string(incidentRef) }
-        let fields: JSONObject = [
-            "outcome": .string(decision.outcome.rawValue), "police_attend": .bool(decision.policeAttend),
-            "rule": ["id": .string(decision.ruleID), "title": .string(decision.ruleTitle),
-                     "rationale": .string(decision.rationale), "citation": .string(decision.citation)],
-            "rule_set": ["name": .string(decision.ruleSetName), "revision": .string(decision.ruleSetRevision)],
-            "caller_advice": .string(decision.callerAdvice),
-            "agency_kinds": .array(decision.agencyKinds.map { .string($0.rawValue) }),
-            "flags": .array(flags.map(JSONValue.string)), "assumed": .array(decision.assumed.map(JSONValue.string)),
-            "review_required": .bool(decision.reviewRequired),
-            "acknowledge_within_minutes": .optional(decision.acknowledgeWithinMinutes),
-            "accept_within_minutes": .optional(decision.acceptWithinMinutes),
-        ]
-        guard !object.isEmpty else { return fields }
-        for index in fields.keys.indices { object[fields.keys[index]] = fields.values[index] }
+    static func decisionFields(_ decision: Decision, flags: [String], callID: String? = nil, decisionID: String? = nil,
+                               incidentRef: String? = nil) -> JSONObject {
+        // Each member appended once, in API.md's order: no look-up per member.
+        var object = JSONObject(capacity: 16)
+        if let callID { object.appendNew("call_id", .string(callID)) }
+        if let decisionID { object.appendNew("decision_id", .string(decisionID)) }
+        if let incidentRef { object.appendNew("incident_ref", .string(incidentRef)) }
+        DecisionHead.appendMembers(of: decision, to: &object)
+        appendDecisionTail(of: decision, flags: flags, to: &object)
         return object
+    }
+
+    /// The decision fields after the rule's own (`DecisionHead`): from `flags` on.
+    static func appendDecisionTail(of decision: Decision, flags: [String], to object: inout JSONObject) {
+        object.appendNew("flags", .array(flags.map(JSONValue.string)))
+        object.appendNew("assumed", .array(decision.assumed.map(JSONValue.string)))
+        object.appendNew("review_required", .bool(decision.reviewRequired))
+        object.appendNew("acknowledge_within_minutes", .optional(decision.acknowledgeWithinMinutes))
+        object.appendNew("accept_within_minutes", .optional(decision.acceptWithinMinutes))
     }
 
     func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,

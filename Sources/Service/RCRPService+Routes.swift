@@ -85,7 +85,10 @@ extension RCRPService {
         case write(type: String, body: JSONObject, status: Int, answer: JSONValue, stored: JSONValue? = nil)
         /// Like `write`, with the answer already rendered as JSON bytes (the hot path); `answer`
         /// builds the same value as a tree, only when an idempotent replay must be stored.
-        case writeRendered(type: String, body: JSONObject, status: Int, rendered: [UInt8], answer: @Sendable () -> JSONValue)
+        /// `openBody` is `body` serialised without its closing brace (the record's own members
+        /// are added after it), so that the ledger need not serialise the tree again.
+        case writeRendered(type: String, body: JSONObject, openBody: [UInt8], status: Int, rendered: [UInt8],
+                           answer: @Sendable () -> JSONValue)
         /// Nothing changes (a repeated move): answer at once.
         case unchanged(status: Int, answer: JSONValue)
     }
@@ -133,6 +136,7 @@ extension RCRPService {
             do throws(APIError) {
                 let type: String
                 var body: JSONObject
+                var serialized: [UInt8]?   // `body` as JSON so far, without its closing brace
                 let status: Int
                 let response: HTTPResponse
                 var kept: JSONValue?   // the answer stored for replays when there is a key
@@ -145,9 +149,10 @@ extension RCRPService {
                     status = answerStatus
                     response = .json(status, answer)
                     kept = stored ?? answer
-                case .writeRendered(let recordType, let recordBody, let answerStatus, let rendered, let build):
+                case .writeRendered(let recordType, let recordBody, let openBody, let answerStatus, let rendered, let build):
                     type = recordType
                     body = recordBody
+                    serialized = openBody
                     status = answerStatus
                     if idempotencyKey != nil {
                         // Replays serialize the stored value: send that same serialization now.
@@ -159,11 +164,25 @@ extension RCRPService {
                     }
                 }
                 body["request_id"] = .string(requestID)
+                var idempotency: JSONValue?
                 if let key = idempotencyKey, let kept {
-                    body["idempotency"] = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
-                                                           response: kept, at: now).json
+                    idempotency = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
+                                                   response: kept, at: now).json
+                    body["idempotency"] = idempotency
                 }
-                return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: response)
+                guard var bytes = serialized else {
+                    return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: response)
+                }
+                // Both members are new to `body`, so they come last there too.
+                bytes.append(contentsOf: #","request_id":"#.utf8)
+                JSONValue.string(requestID).serialize(into: &bytes)
+                if let idempotency {
+                    bytes.append(contentsOf: #","idempotency":"#.utf8)
+                    idempotency.serialize(into: &bytes)
+                }
+                bytes.append(UInt8(ascii: "}"))
+                return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body), serializedBody: bytes),
+                               answer: response)
             } catch {
                 return .answer(error.response(requestID: requestID))
             }

@@ -39,44 +39,146 @@ extension Call {
     /// The call in API form. Defaulted fields are left out, so decoding it gives this call back,
     /// `assumed` included.
     public var json: JSONValue {
-        let assumed = Set(self.assumed)
-        var object: JSONObject = ["incident_ref": .string(incidentRef), "call_type": .string(callType.rawValue)]
-        if let receivedAt { object["received_at"] = .string(RFC3339.format(receivedAt)) }
-        var callerObject: JSONObject = ["type": .string(caller.type.rawValue)]
-        if let name = caller.name { callerObject["name"] = .string(name) }
-        if let phone = caller.phone { callerObject["phone"] = .string(phone) }
-        if let organisation = caller.organisation { callerObject["organisation"] = .string(organisation) }
-        object["caller"] = .object(callerObject)
-        var subjectObject = JSONObject()
-        if let name = subject.name { subjectObject["name"] = .string(name) }
-        if let age = subject.age { subjectObject["age"] = .int(age) }
-        if let reference = subject.reference { subjectObject["reference"] = .string(reference) }
-        if !assumed.contains("subject.mha_status") { subjectObject["mha_status"] = .string(subject.mhaStatus.rawValue) }
-        if !assumed.contains("subject.restricted_patient") { subjectObject["restricted_patient"] = .bool(subject.restrictedPatient) }
-        object["subject"] = .object(subjectObject)
-        var locationObject = JSONObject()
-        if let address = location.address { locationObject["address"] = .string(address) }
-        locationObject["area"] = .string(location.area)
-        locationObject["setting"] = .string(location.setting.rawValue)
-        if let lat = location.lat { locationObject["lat"] = .double(lat) }
-        if let lon = location.lon { locationObject["lon"] = .double(lon) }
-        object["location"] = .object(locationObject)
-        let riskValues: [(String, JSONValue)] = [
-            ("threat_to_life", .bool(risk.threatToLife)), ("serious_harm", .bool(risk.seriousHarm)),
-            ("immediacy", .string(risk.immediacy.rawValue)), ("crime", .string(risk.crime.rawValue)),
-            ("violence", .bool(risk.violence)), ("child_at_risk", .bool(risk.childAtRisk)),
-            ("lacks_capacity", .bool(risk.lacksCapacity)), ("whereabouts_known", .bool(risk.whereaboutsKnown)),
-            ("intelligence_of_harm", .string(risk.intelligenceOfHarm.rawValue)),
-            ("medical_need", .bool(risk.medicalNeed)), ("care_need", .bool(risk.careNeed)),
-        ]
-        var riskObject = JSONObject()
-        for (key, value) in riskValues where !assumed.contains("risk." + key) { riskObject[key] = value }
-        object["risk"] = .object(riskObject)
-        object["partner_steps_taken"] = .array(partnerStepsTaken.map { .string($0.rawValue) })
-        object["s136"] = s136.map { .object(["arrived_at": .string(RFC3339.format($0.arrivedAt))]) } ?? .null
-        object["notes"] = .optional(notes)
+        // Members appended in the canonical order, each once (no look-up per member); a field
+        // that took its default is left out, which only needs checking when any did.
+        let assumed = self.assumed
+        func given(_ field: String) -> Bool { assumed.isEmpty || !assumed.contains(field) }
+        var object = JSONObject(capacity: 12)
+        object.appendNew("incident_ref", .string(incidentRef))
+        object.appendNew("call_type", .string(callType.rawValue))
+        if let receivedAt { object.appendNew("received_at", .string(RFC3339.format(receivedAt))) }
+        var callerObject = JSONObject(capacity: 4)
+        callerObject.appendNew("type", .string(caller.type.rawValue))
+        if let name = caller.name { callerObject.appendNew("name", .string(name)) }
+        if let phone = caller.phone { callerObject.appendNew("phone", .string(phone)) }
+        if let organisation = caller.organisation { callerObject.appendNew("organisation", .string(organisation)) }
+        object.appendNew("caller", .object(callerObject))
+        var subjectObject = JSONObject(capacity: 5)
+        if let name = subject.name { subjectObject.appendNew("name", .string(name)) }
+        if let age = subject.age { subjectObject.appendNew("age", .int(age)) }
+        if let reference = subject.reference { subjectObject.appendNew("reference", .string(reference)) }
+        if given("subject.mha_status") { subjectObject.appendNew("mha_status", .string(subject.mhaStatus.rawValue)) }
+        if given("subject.restricted_patient") { subjectObject.appendNew("restricted_patient", .bool(subject.restrictedPatient)) }
+        object.appendNew("subject", .object(subjectObject))
+        var locationObject = JSONObject(capacity: 5)
+        if let address = location.address { locationObject.appendNew("address", .string(address)) }
+        locationObject.appendNew("area", .string(location.area))
+        locationObject.appendNew("setting", .string(location.setting.rawValue))
+        if let lat = location.lat { locationObject.appendNew("lat", .double(lat)) }
+        if let lon = location.lon { locationObject.appendNew("lon", .double(lon)) }
+        object.appendNew("location", .object(locationObject))
+        var riskObject = JSONObject(capacity: 11)
+        func risk(_ key: String, _ field: String, _ value: JSONValue) {
+            if given(field) { riskObject.appendNew(key, value) }
+        }
+        risk("threat_to_life", "risk.threat_to_life", .bool(self.risk.threatToLife))
+        risk("serious_harm", "risk.serious_harm", .bool(self.risk.seriousHarm))
+        risk("immediacy", "risk.immediacy", .string(self.risk.immediacy.rawValue))
+        risk("crime", "risk.crime", .string(self.risk.crime.rawValue))
+        risk("violence", "risk.violence", .bool(self.risk.violence))
+        risk("child_at_risk", "risk.child_at_risk", .bool(self.risk.childAtRisk))
+        risk("lacks_capacity", "risk.lacks_capacity", .bool(self.risk.lacksCapacity))
+        risk("whereabouts_known", "risk.whereabouts_known", .bool(self.risk.whereaboutsKnown))
+        risk("intelligence_of_harm", "risk.intelligence_of_harm", .string(self.risk.intelligenceOfHarm.rawValue))
+        risk("medical_need", "risk.medical_need", .bool(self.risk.medicalNeed))
+        risk("care_need", "risk.care_need", .bool(self.risk.careNeed))
+        object.appendNew("risk", .object(riskObject))
+        object.appendNew("partner_steps_taken", .array(partnerStepsTaken.map { .string($0.rawValue) }))
+        object.appendNew("s136", s136.map { .object(["arrived_at": .string(RFC3339.format($0.arrivedAt))]) } ?? .null)
+        object.appendNew("notes", .optional(notes))
         return .object(object)
     }
+}
+
+extension Call {
+    /// `json.serialized()`, byte for byte, written straight from the fields (no tree to build
+    /// and walk): what POST /v1/calls records. The member order and the defaulted fields left
+    /// out are `json`'s; tests compare the two.
+    public var jsonBytes: [UInt8] {
+        let assumed = self.assumed
+        func given(_ field: String) -> Bool { assumed.isEmpty || !assumed.contains(field) }
+        var out = CanonicalText()
+        out.begin()
+        out.key("incident_ref"); out.string(incidentRef)
+        out.key("call_type"); out.string(callType.rawValue)
+        if let receivedAt { out.key("received_at"); out.string(RFC3339.format(receivedAt)) }
+        out.key("caller"); out.begin()
+        out.key("type"); out.string(caller.type.rawValue)
+        if let name = caller.name { out.key("name"); out.string(name) }
+        if let phone = caller.phone { out.key("phone"); out.string(phone) }
+        if let organisation = caller.organisation { out.key("organisation"); out.string(organisation) }
+        out.end()
+        out.key("subject"); out.begin()
+        if let name = subject.name { out.key("name"); out.string(name) }
+        if let age = subject.age { out.key("age"); out.value(.int(age)) }
+        if let reference = subject.reference { out.key("reference"); out.string(reference) }
+        if given("subject.mha_status") { out.key("mha_status"); out.string(subject.mhaStatus.rawValue) }
+        if given("subject.restricted_patient") { out.key("restricted_patient"); out.bool(subject.restrictedPatient) }
+        out.end()
+        out.key("location"); out.begin()
+        if let address = location.address { out.key("address"); out.string(address) }
+        out.key("area"); out.string(location.area)
+        out.key("setting"); out.string(location.setting.rawValue)
+        if let lat = location.lat { out.key("lat"); out.value(.double(lat)) }
+        if let lon = location.lon { out.key("lon"); out.value(.double(lon)) }
+        out.end()
+        out.key("risk"); out.begin()
+        if given("risk.threat_to_life") { out.key("threat_to_life"); out.bool(risk.threatToLife) }
+        if given("risk.serious_harm") { out.key("serious_harm"); out.bool(risk.seriousHarm) }
+        if given("risk.immediacy") { out.key("immediacy"); out.string(risk.immediacy.rawValue) }
+        if given("risk.crime") { out.key("crime"); out.string(risk.crime.rawValue) }
+        if given("risk.violence") { out.key("violence"); out.bool(risk.violence) }
+        if given("risk.child_at_risk") { out.key("child_at_risk"); out.bool(risk.childAtRisk) }
+        if given("risk.lacks_capacity") { out.key("lacks_capacity"); out.bool(risk.lacksCapacity) }
+        if given("risk.whereabouts_known") { out.key("whereabouts_known"); out.bool(risk.whereaboutsKnown) }
+        if given("risk.intelligence_of_harm") { out.key("intelligence_of_harm"); out.string(risk.intelligenceOfHarm.rawValue) }
+        if given("risk.medical_need") { out.key("medical_need"); out.bool(risk.medicalNeed) }
+        if given("risk.care_need") { out.key("care_need"); out.bool(risk.careNeed) }
+        out.end()
+        out.key("partner_steps_taken"); out.beginArray()
+        for step in partnerStepsTaken { out.string(step.rawValue) }
+        out.endArray()
+        out.key("s136")
+        if let s136 {
+            out.begin(); out.key("arrived_at"); out.string(RFC3339.format(s136.arrivedAt)); out.end()
+        } else {
+            out.value(.null)
+        }
+        out.key("notes")
+        if let notes { out.string(notes) } else { out.value(.null) }
+        out.end()
+        return out.output.bytes
+    }
+}
+
+/// Compact JSON written member by member, with the commas; names are plain literals.
+private struct CanonicalText: ~Copyable {
+    var output = JSONOutput(capacity: 1024)
+    private var needsComma = false
+
+    mutating func begin() { separate(); output.append(UInt8(ascii: "{")); needsComma = false }
+    mutating func end() { output.append(UInt8(ascii: "}")); needsComma = true }
+    mutating func beginArray() { separate(); output.append(UInt8(ascii: "[")); needsComma = false }
+    mutating func endArray() { output.append(UInt8(ascii: "]")); needsComma = true }
+
+    mutating func key(_ name: StaticString) {
+        separate()
+        output.append(UInt8(ascii: "\""))
+        output.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        output.append(UInt8(ascii: "\""))
+        output.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    mutating func string(_ value: String) { separate(); output.appendString(value); needsComma = true }
+    mutating func bool(_ value: Bool) { separate(); output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes); needsComma = true }
+    mutating func value(_ value: JSONValue) { separate(); output.appendValue(value); needsComma = true }
+
+    private mutating func separate() {
+        if needsComma { output.append(UInt8(ascii: ",")) }
+    }
+
+    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
 }
 
 /// Walks a call body, collecting every problem with its field path.

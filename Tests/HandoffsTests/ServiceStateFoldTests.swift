@@ -56,6 +56,44 @@ import Triage
         #expect(state.handoffs["h_1"]?.status == .acknowledged)
     }
 
+    /// New calls, moves that change or end deadlines, retriage and escalation, in any mix: after
+    /// every record the first deadline is the earliest of the open handoffs' next deadlines.
+    @Test func theNextDeadlineIsTheEarliestOpenOneAfterEveryRecord() throws {
+        var state = ServiceState()
+        var seq: UInt64 = 1
+        func apply(_ type: String, _ body: JSONValue) throws {
+            seq += 1
+            try state.apply(seq: seq, at: clock.now, type: type, actor: "k", body: body)
+            let ids = (1...6).flatMap { call in (1...2).map { "h_\(call)_\($0)" } }
+            let earliest = ids.compactMap { state.handoffs[$0]?.nextDeadline }.min()
+            #expect(state.nextDeadline == earliest, "after record \(seq) (\(type))")
+        }
+        try state.apply(seq: 1, at: clock.now, type: "agency.registered", actor: "admin", body: agencyRecord("mh", kind: .mentalHealthTrust))
+        for call in 1...6 {
+            let minutes = Double((call * 7) % 5 + 1) * 60
+            let births: [JSONValue] = (1...2).map { n in
+                HandoffBirth(handoffID: "h_\(call)_\(n)", callID: "c_\(call)", decisionID: "d_\(call)", agencyID: "mh",
+                             agencyKind: .mentalHealthTrust,
+                             deadlines: HandoffDeadlines(acknowledgeBy: clock.now.addingTimeInterval(minutes * Double(n)),
+                                                         acceptBy: clock.now.addingTimeInterval(minutes * Double(n) + 900))).json
+            }
+            try apply("call.triaged", ["call_id": .string("c_\(call)"), "call": ["incident_ref": .string("CAD-\(call)")],
+                                       "decision": ["decision_id": .string("d_\(call)")], "handoffs": .array(births)])
+        }
+        try apply("handoff.acknowledged", ["handoff_id": "h_1_1", "by": "nurse"])
+        try apply("handoff.accepted", ["handoff_id": "h_2_1", "by": "nurse"])
+        try apply("handoff.declined", ["handoff_id": "h_3_1", "by": "nurse", "reason": "not_appropriate"])
+        try apply("handoff.escalated", ["handoff_id": "h_4_1", "cause": "acknowledge_deadline"])
+        try apply("call.retriaged", ["call_id": "c_5", "decision": ["decision_id": "d_5b"], "cancelled": ["h_5_1", "h_5_2"],
+                                     "handoffs": []])
+        try apply("handoff.completed", ["handoff_id": "h_2_1", "by": "nurse"])
+        for call in 1...6 {
+            for n in 1...2 where state.handoffs["h_\(call)_\(n)"]?.status.isOpen == true {
+                try apply("handoff.accepted", ["handoff_id": .string("h_\(call)_\(n)"), "by": "nurse"])
+            }
+        }
+    }
+
     @Test func aPageNeverEndsInsideOneRecordsChanges() {
         var feed = ChangeFeed()
         feed.record("h_a", seq: 5)

@@ -4,6 +4,35 @@ import JSON
 import Testing
 
 @Suite struct JSONParsingTests {
+    /// Objects and arrays nested every which way (members and items of each container are
+    /// gathered on shared stacks while parsing): every one comes back whole, in order.
+    @Test func deeplyMixedContainersParseBackExactly() throws {
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        func value(_ depth: Int) -> JSONValue {
+            switch depth > 5 ? next(3) : next(6) {
+            case 0: return .int(Int64(next(1000)) - 500)
+            case 1: return .string(String(repeating: "s", count: next(20)))
+            case 2: return next(2) == 0 ? .null : .bool(next(2) == 0)
+            case 3, 4: return .array((0..<next(5)).map { _ in value(depth + 1) })
+            default:
+                var object = JSONObject()
+                for index in 0..<next(20) { object["k\(index)_\(next(3))"] = value(depth + 1) }
+                return .object(object)
+            }
+        }
+        for _ in 0..<200 {
+            let original: JSONValue = ["a": value(0), "b": [value(0), value(0)], "c": value(0)]
+            let text = original.serialized()
+            let parsed = try JSON.parse(text)
+            #expect(parsed == original)
+            #expect(parsed.serialized() == text)
+        }
+    }
+
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSON.parse(#"{"a":1,"b":-2.5,"c":"x","d":true,"e":false,"f":null,"g":[1,{"h":[]}]}"#)
         #expect(value["a"] == .int(1))
@@ -86,6 +115,21 @@ import Testing
 }
 
 @Suite struct JSONSerializationTests {
+    /// A writer of a fixed shape appends without look-ups; the object is the one the subscript builds.
+    @Test func appendNewBuildsTheSameObjectAsTheSubscript() {
+        var appended = JSONObject(capacity: 3)
+        appended.appendNew("b", 1)
+        appended.appendNew("a", ["x": nil])
+        appended.appendNew("c", "text")
+        var set = JSONObject()
+        set["b"] = 1
+        set["a"] = ["x": nil]
+        set["c"] = "text"
+        #expect(appended.keys == ["b", "a", "c"])
+        #expect(JSONValue.object(appended).serialized() == JSONValue.object(set).serialized())
+        #expect(appended["a"]?["x"] == .null)
+    }
+
     @Test func roundTripsThroughTheParser() throws {
         let value: JSONValue = ["s": "quote \" backslash \\ newline \n tab \t nul \u{0}", "n": -12, "d": 52.57,
                                 "w": 52.0, "big": 1e300, "a": [true, false, nil], "o": [:], "u": "é😀"]

@@ -136,6 +136,57 @@ import Testing
         #expect(try Call.decode(JSON.parse(sparse.json.jsonString)).get() == sparse)
     }
 
+    /// The canonical form is what `call.triaged` records hold: its bytes must not change.
+    @Test func theCanonicalFormIsPinnedByteForByte() throws {
+        let full = try decode(Self.example).get()
+        #expect(String(decoding: full.json.serialized(), as: UTF8.self) == """
+        {"incident_ref":"CAD-2026-000123","call_type":"concern_for_welfare","received_at":"2026-11-22T10:15:00Z",\
+        "caller":{"type":"public","name":"A. Caller","phone":"07700900123"},\
+        "subject":{"name":"B. Person","age":34,"reference":"P-88121","mha_status":"none","restricted_patient":false},\
+        "location":{"address":"1 High St, Peterborough","area":"E06000031","setting":"home","lat":52.57,"lon":-0.24},\
+        "risk":{"threat_to_life":false,"serious_harm":false,"immediacy":"none","crime":"none","violence":false,\
+        "child_at_risk":false,"lacks_capacity":false,"whereabouts_known":true,"intelligence_of_harm":"no",\
+        "medical_need":false,"care_need":true},"partner_steps_taken":[],"s136":null,\
+        "notes":"Neighbour has not seen her for a week."}
+        """)
+        let sparse = try decode("""
+        {"incident_ref": "X-2", "call_type": "s136_handover", "caller": {"type": "police", "organisation": "BTP"},
+         "location": {"area": "A", "setting": "place_of_safety"}, "risk": {"medical_need": true, "crime": "occurred"},
+         "subject": {"mha_status": "s136"}, "s136": {"arrived_at": "2026-11-22T10:00:00.250Z"}}
+        """).get()
+        #expect(String(decoding: sparse.json.serialized(), as: UTF8.self) == """
+        {"incident_ref":"X-2","call_type":"s136_handover","caller":{"type":"police","organisation":"BTP"},\
+        "subject":{"mha_status":"s136"},"location":{"area":"A","setting":"place_of_safety"},\
+        "risk":{"crime":"occurred","medical_need":true},"partner_steps_taken":[],\
+        "s136":{"arrived_at":"2026-11-22T10:00:00.250Z"},"notes":null}
+        """)
+    }
+
+    /// The bytes written straight from the fields are the serialization of the canonical form,
+    /// whatever is given, left out, assumed or in need of escaping.
+    @Test func theCanonicalBytesAreTheSerializedCanonicalForm() throws {
+        let bodies = [
+            Self.example,
+            """
+            {"incident_ref": "X-2", "call_type": "s136_handover", "caller": {"type": "police", "organisation": "BTP"},
+             "location": {"area": "A", "setting": "place_of_safety"}, "risk": {"medical_need": true, "crime": "occurred"},
+             "subject": {"mha_status": "s136"}, "s136": {"arrived_at": "2026-11-22T10:00:00.250Z"}}
+            """,
+            """
+            {"incident_ref": "CAD-<1>&\\u2028\\"", "call_type": "concern_for_welfare", "received_at": "2026-11-22T10:15:00.5+01:00",
+             "caller": {"type": "public", "name": "Zoë <&>", "phone": null},
+             "subject": {"age": 0, "reference": "P-é", "restricted_patient": true},
+             "location": {"address": "1 \\"High\\" St", "area": "E06000031", "setting": "home", "lat": -90, "lon": 180.0},
+             "risk": {"threat_to_life": true, "whereabouts_known": false, "intelligence_of_harm": "unknown"},
+             "partner_steps_taken": ["contacted_person", "searched_premises"], "notes": "line\\nbreak 🚑"}
+            """,
+        ]
+        for body in bodies {
+            let call = try decode(body).get()
+            #expect(call.jsonBytes == call.json.serialized())
+        }
+    }
+
     @Test func nonObjectBodiesAreRefused() throws {
         #expect(try problems("[1, 2]").first?.problem.contains("JSON object") == true)
     }
