@@ -1,9 +1,10 @@
 import Foundation
 import JSON
 import Testing
+import TestSupport
 
 /// Where a retriage sends the call: never straight back to an agency that declined it, and not
-/// again to one that has already done its part.
+/// again to one that has already done its part; but again to one that only missed a deadline.
 @Suite struct RetriageRoutingTests {
     let partner = "dev-agency-demo-adult-social-care"
 
@@ -33,6 +34,32 @@ import Testing
                                             json: ["notes": "Still no answer at the door."])
         #expect(routed.json["handoffs"]?.arrayValue?.map { $0["agency_id"]?.stringValue } == ["county-asc"])
         #expect(routed.json["cancelled_handoffs"] == [again["handoff_id"] ?? .null])
+    }
+
+    /// A missed deadline is not a refusal (docs/SERVICE.md, "Retriage and override"): the only
+    /// agency for the area is asked again, with new deadlines, instead of nobody.
+    @Test func aRetriageAfterADeadlineEscalationAsksTheSameAgencyAgainWithNewDeadlines() async throws {
+        let clock = TestClock()
+        let live = try await LiveService(clock: clock)
+        defer { Task { await live.stop() } }
+        let created = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed(subject: nil))
+        let callID = try #require(created.json["call_id"]?.stringValue)
+        let first = try #require(created.json["handoffs"]?.arrayValue?.first)
+        let firstID = try #require(first["handoff_id"]?.stringValue)
+        clock.advance(minutes: 60 * 24)
+        await live.service.checkDeadlines()
+        #expect(try await live.request("GET", "/v1/handoffs/\(firstID)", key: partner).json["status"]?.stringValue == "escalated")
+        let retriaged = try await live.request("POST", "/v1/calls/\(callID)/retriage", key: "dev-control-room",
+                                               json: ["notes": "Partner did not answer; asking again."])
+        #expect(retriaged.status == 200)
+        let again = try #require(retriaged.json["handoffs"]?.arrayValue?.first)
+        #expect(again["agency_id"] == first["agency_id"])
+        #expect(again["handoff_id"] != first["handoff_id"])
+        #expect(again["status"]?.stringValue == "pending")
+        let newDeadline = try #require(again["acknowledge_by"]?.stringValue)
+        let oldDeadline = try #require(first["acknowledge_by"]?.stringValue)
+        #expect(newDeadline > oldDeadline)
+        #expect(retriaged.json["cancelled_handoffs"] == [])
     }
 
     @Test func aRetriageDoesNotDuplicateACompletedHandoff() async throws {
