@@ -7,8 +7,8 @@ import Synchronization
 
 /// The service's group commit: one committer takes queued commands in arrival order, decides
 /// each against the durable state, appends the batch with one ledger call (one fsync), applies
-/// the records, answers every waiter, then wakes long polls. While a batch is being fsynced the
-/// next one gathers.
+/// the records, answers every waiter, then wakes long polls. While a batch is being fsynced and
+/// folded, the next one (sharing no conflict key with it) is gathered and decided.
 final class Committer: Sendable {
     private struct Waiting {
         var command: Command
@@ -102,18 +102,77 @@ final class Committer: Sendable {
         if start { Task { await self.run() } }
     }
 
+    /// A batch decided against the durable state: its answers, and the records to append.
+    private struct Decided: Sendable {
+        /// Each waiter's answer, and the index of its event in `events` when it records one.
+        var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
+        var events: [LedgerEvent] = []
+        /// The batch's conflict keys: while it is in flight, commands sharing one wait.
+        var keys = Set<String>()
+        var exclusive = false
+    }
+
+    /// What became of a decided record.
+    private enum Fate: Sendable {
+        /// On disk (and folded, unless the fold refused it): its answer may be sent.
+        case durable
+        /// The ledger refused it as too large; nothing of it was written.
+        case tooLarge
+        /// Not known to be on disk (the append failed, or was never tried after a failure).
+        case unknown
+    }
+
+    /// A batch's append and fold, as its answers need them.
+    private struct Appended: Sendable {
+        var records: [LedgerRecord] = []
+        var fates: [Fate] = []
+        /// Why the committer failed during this batch's append or fold, if it did.
+        var failed: String?
+    }
+
+    /// Decides (and answers) batch n+1 while batch n is in the ledger and being folded, so that
+    /// the fsync overlaps the committer's own work. Batch n+1 never shares a conflict key with
+    /// batch n (nor follows or is an exclusive command), so deciding it before batch n is folded
+    /// decides it as if both were one batch. Its append starts only once batch n's append and
+    /// fold have returned without failure, so records reach the ledger and the fold in one
+    /// order, and nothing is written after a failed append or fold.
     private func run() async {
-        while let batch = nextBatch() {
-            await commit(batch)
+        var inFlight: (batch: Decided, append: Task<Appended, Never>)?
+        while true {
+            let next = nextBatch(inFlight: inFlight?.batch).map(decide)
+            guard let flight = inFlight else {
+                guard let next else { return }
+                inFlight = start(next)
+                continue
+            }
+            let appended = await flight.append.value
+            // Started before this batch is answered: its fsync overlaps the answers and the next
+            // decisions. After a failure it is refused whole instead.
+            inFlight = next.flatMap(start)
+            finish(flight.batch, appended)
         }
     }
 
+    /// Starts a decided batch's append, or refuses the batch whole (503 to every waiter, its
+    /// answers without records included) when the committer has failed.
+    private func start(_ batch: Decided) -> (batch: Decided, append: Task<Appended, Never>)? {
+        if let failure {
+            let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
+            for (item, _, _) in batch.answers { item.reply.send(refusal.response(requestID: item.requestID)) }
+            return nil
+        }
+        let events = batch.events
+        return (batch, Task { await self.appendAndFold(events) })
+    }
+
     /// Takes the next batch in arrival order; commands that share a conflict key with an earlier
-    /// one, and everything from an exclusive command on, wait for the next batch.
-    private func nextBatch() -> [Waiting]? {
+    /// one or with the batch in flight, and everything from an exclusive command on, wait for a
+    /// later batch; an exclusive command starts only when nothing is in flight. Nil when there
+    /// is nothing to take; the committer stops only when nothing is in flight either.
+    private func nextBatch(inFlight: Decided?) -> [Waiting]? {
         queue.withLock { queue -> [Waiting]? in
             guard !queue.waiting.isEmpty else {
-                queue.running = false
+                if inFlight == nil { queue.running = false }
                 return nil
             }
             // Sized up front: a full queue is a batch of hundreds, and growing these one
@@ -122,15 +181,16 @@ final class Committer: Sendable {
             var batch: [Waiting] = []
             batch.reserveCapacity(expected)
             var deferred: [Waiting] = []
-            var used = Set<String>(minimumCapacity: 2 * expected)
-            var closed = false
+            var used = inFlight?.keys ?? Set<String>(minimumCapacity: 2 * expected)
+            // Nothing joins an exclusive command's batch or starts while one is in flight.
+            var closed = inFlight?.exclusive ?? false
             for item in queue.waiting {
                 if closed || batch.count >= maxBatch {
                     deferred.append(item)
                     continue
                 }
                 if item.command.exclusive {
-                    if batch.isEmpty { batch.append(item) } else { deferred.append(item) }
+                    if batch.isEmpty && inFlight == nil { batch.append(item) } else { deferred.append(item) }
                     closed = true
                     continue
                 }
@@ -146,93 +206,100 @@ final class Committer: Sendable {
             // Keeps the queue's storage: the next batch's commands arrive into it at once.
             queue.waiting.removeAll(keepingCapacity: true)
             queue.waiting.append(contentsOf: deferred)
-            return batch
+            return batch.isEmpty ? nil : batch
         }
     }
 
-    /// What became of a decided record.
-    private enum Fate {
-        /// On disk (and folded, unless the fold refused it): its answer may be sent.
-        case durable
-        /// The ledger refused it as too large; nothing of it was written.
-        case tooLarge
-        /// Not known to be on disk (the append failed, or was never tried after a failure).
-        case unknown
-    }
-
-    private func commit(_ batch: [Waiting]) async {
+    private func decide(_ batch: [Waiting]) -> Decided {
+        var decided = Decided()
+        decided.exclusive = batch.contains { $0.command.exclusive }
+        decided.keys.reserveCapacity(2 * batch.count)
+        for item in batch { decided.keys.formUnion(item.command.conflictKeys) }
         if let failure {
             let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
-            for item in batch { item.reply.send(refusal.response(requestID: item.requestID)) }
-            return
+            decided.answers = batch.map { ($0, refusal.response(requestID: $0.requestID), nil) }
+            return decided
         }
         let now = clock()
-        var events: [LedgerEvent] = []
-        // Each waiter's answer, and the index of its event in `events` when it records one.
-        var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
-        answers.reserveCapacity(batch.count)
-        // Only this task changes the state, so taking the lock per command (not per batch) gives
-        // every command the same durable state while never holding up readers for long.
+        decided.answers.reserveCapacity(batch.count)
+        // Only the committer changes the state, so taking the lock per command (not per batch)
+        // gives every command a durable state without its own batch while never holding up
+        // readers for long; the batch in flight may be folded meanwhile, and shares no key.
         for item in batch {
             switch state.read({ item.command.decide($0, now) }) {
             case .record(let event, let answer):
-                answers.append((item, answer, events.count))
-                events.append(event)
+                decided.answers.append((item, answer, decided.events.count))
+                decided.events.append(event)
             case .answer(let answer):
-                answers.append((item, answer, nil))
+                decided.answers.append((item, answer, nil))
             }
         }
-        var fates = [Fate](repeating: .unknown, count: events.count)
-        var records: [LedgerRecord] = []
-        var failed: String?
-        if !events.isEmpty {
-            do {
-                records = try await append(events)
-                for index in fates.indices { fates[index] = .durable }
-            } catch .recordTooLarge {
-                // Nothing was written: append one by one, so that one oversized record is refused
-                // alone and the others still go through. Each one appended is durable and gets its
-                // answer even if a later one fails.
-                for (index, event) in events.enumerated() {
-                    do {
-                        records += try await append([event])
-                        fates[index] = .durable
-                    } catch .recordTooLarge {
-                        fates[index] = .tooLarge
-                    } catch {
-                        failed = error.description
-                        break
-                    }
-                    // A refused fold leaves memory behind the disk: decide nothing more on it.
-                    if foldFailure.withLock({ $0 }) != nil { break }
+        return decided
+    }
+
+    /// A batch's append and fold, off the committer's task so that they overlap its decisions
+    /// and answers.
+    private func appendAndFold(_ events: [LedgerEvent]) async -> Appended {
+        var appended = Appended(fates: [Fate](repeating: .unknown, count: events.count))
+        guard !events.isEmpty else { return appended }
+        do throws(LedgerError) {
+            appended.records = try await append(events)
+            for index in appended.fates.indices { appended.fates[index] = .durable }
+        } catch .recordTooLarge {
+            // Nothing was written: append one by one, so that one oversized record is refused
+            // alone and the others still go through. Each one appended is durable and gets its
+            // answer even if a later one fails.
+            for (index, event) in events.enumerated() {
+                do throws(LedgerError) {
+                    appended.records += try await append([event])
+                    appended.fates[index] = .durable
+                } catch .recordTooLarge {
+                    appended.fates[index] = .tooLarge
+                } catch {
+                    appended.failed = error.description
+                    break
                 }
-            } catch {
-                failed = error.description
+                // A refused fold leaves memory behind the disk: decide nothing more on it.
+                if foldFailure.withLock({ $0 }) != nil { break }
             }
-            if let failure = failed ?? foldFailure.withLock({ $0 }) {
-                failed = failure
-                failureReason.withLock { if $0 == nil { $0 = failure } }
+        } catch {
+            appended.failed = error.description
+        }
+        if let failure = appended.failed ?? foldFailure.withLock({ $0 }) {
+            appended.failed = failure
+            // Set before this task returns, so the committer refuses the next batch's append.
+            let first = failureReason.withLock { reason -> Bool in
+                defer { if reason == nil { reason = failure } }
+                return reason == nil
+            }
+            if first {
                 logger.critical("ledger append or fold failed; refusing writes until restart", metadata: ["error": "\(failure)"])
             }
         }
-        // Answers first; the long polls and the rest of the after-commit work do not delay them.
-        for (item, answer, event) in answers {
+        return appended
+    }
+
+    /// Answers a batch's waiters, then runs the after-commit work (long polls, counts, logs,
+    /// snapshots), which never delays an answer.
+    private func finish(_ batch: Decided, _ appended: Appended) {
+        // A durable record gets its answer even when the committer has failed since.
+        for (item, answer, event) in batch.answers {
             guard let event else {
                 item.reply.send(answer)
                 continue
             }
-            switch fates[event] {
+            switch appended.fates[event] {
             case .durable:
                 item.reply.send(answer)
             case .tooLarge:
                 item.reply.send(APIError(413, "Content Too Large", detail: "The record this request makes is larger than the ledger takes.")
                     .response(requestID: item.requestID))
             case .unknown:
-                item.reply.send(APIError.unavailable("The ledger cannot record: \(failed ?? "the append did not complete")")
+                item.reply.send(APIError.unavailable("The ledger cannot record: \(appended.failed ?? "the append did not complete")")
                     .response(requestID: item.requestID))
             }
         }
-        if !records.isEmpty { applied.withLock { $0 }?.body(records) }
+        if !appended.records.isEmpty { applied.withLock { $0 }?.body(appended.records) }
     }
 
     private let foldFailure = Mutex<String?>(nil)
