@@ -34,6 +34,11 @@ final class Committer: Sendable {
     private struct Queue {
         var waiting: [Waiting] = []
         var running = false
+        /// The committer, waiting for a command to arrive or for the batch in flight to return.
+        var wake: CheckedContinuation<Bool, Never>?
+        /// A command arrived, or the batch in flight returned, while the committer was busy.
+        var arrived = false
+        var returned = false
     }
 
     private let queue = Mutex(Queue())
@@ -93,12 +98,20 @@ final class Committer: Sendable {
     }
 
     private func enqueue(_ item: Waiting) {
-        let start = queue.withLock { queue -> Bool in
+        let (start, wake) = queue.withLock { queue -> (Bool, CheckedContinuation<Bool, Never>?) in
             queue.waiting.append(item)
-            if queue.running { return false }
-            queue.running = true
-            return true
+            guard queue.running else {
+                queue.running = true
+                return (true, nil)
+            }
+            guard let wake = queue.wake else {
+                queue.arrived = true
+                return (false, nil)
+            }
+            queue.wake = nil
+            return (false, wake)
         }
+        wake?.resume(returning: false)
         if start { Task { await self.run() } }
     }
 
@@ -139,18 +152,54 @@ final class Committer: Sendable {
     private func run() async {
         var inFlight: (batch: Decided, append: Task<Appended, Never>)?
         while true {
-            let next = nextBatch(inFlight: inFlight?.batch).map(decide)
             guard let flight = inFlight else {
-                guard let next else { return }
-                inFlight = start(next)
+                guard let batch = nextBatch(inFlight: nil, pending: nil) else { return }
+                var decided = Decided()
+                decide(batch, into: &decided)
+                inFlight = start(decided)
                 continue
             }
+            // Decides what arrives while the batch is in flight, as it arrives.
+            var next = Decided()
+            while true {
+                if let more = nextBatch(inFlight: flight.batch, pending: next) { decide(more, into: &next) }
+                if await arrivalOrReturn() { break }
+            }
             let appended = await flight.append.value
-            // Started before this batch is answered: its fsync overlaps the answers and the next
-            // decisions. After a failure it is refused whole instead.
-            inFlight = next.flatMap(start)
+            inFlight = next.answers.isEmpty ? nil : start(next)
             finish(flight.batch, appended)
         }
+    }
+
+    /// True once the batch in flight has returned; false when a command arrived first.
+    private func arrivalOrReturn() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let now = queue.withLock { queue -> Bool? in
+                if queue.returned {
+                    queue.returned = false
+                    return true
+                }
+                if queue.arrived {
+                    queue.arrived = false
+                    return false
+                }
+                queue.wake = continuation
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+    }
+
+    private func returned() {
+        let wake = queue.withLock { queue -> CheckedContinuation<Bool, Never>? in
+            guard let wake = queue.wake else {
+                queue.returned = true
+                return nil
+            }
+            queue.wake = nil
+            return wake
+        }
+        wake?.resume(returning: true)
     }
 
     /// Starts a decided batch's append, or refuses the batch whole (503 to every waiter, its
@@ -162,14 +211,18 @@ final class Committer: Sendable {
             return nil
         }
         let events = batch.events
-        return (batch, Task { await self.appendAndFold(events) })
+        return (batch, Task {
+            let appended = await self.appendAndFold(events)
+            self.returned()
+            return appended
+        })
     }
 
     /// Takes the next batch in arrival order; commands that share a conflict key with an earlier
     /// one or with the batch in flight, and everything from an exclusive command on, wait for a
     /// later batch; an exclusive command starts only when nothing is in flight. Nil when there
     /// is nothing to take; the committer stops only when nothing is in flight either.
-    private func nextBatch(inFlight: Decided?) -> [Waiting]? {
+    private func nextBatch(inFlight: Decided?, pending: Decided?) -> [Waiting]? {
         queue.withLock { queue -> [Waiting]? in
             guard !queue.waiting.isEmpty else {
                 if inFlight == nil { queue.running = false }
@@ -182,10 +235,12 @@ final class Committer: Sendable {
             batch.reserveCapacity(expected)
             var deferred: [Waiting] = []
             var used = inFlight?.keys ?? Set<String>(minimumCapacity: 2 * expected)
+            if let pending { used.formUnion(pending.keys) }
+            let room = maxBatch - (pending?.answers.count ?? 0)
             // Nothing joins an exclusive command's batch or starts while one is in flight.
             var closed = inFlight?.exclusive ?? false
             for item in queue.waiting {
-                if closed || batch.count >= maxBatch {
+                if closed || batch.count >= room {
                     deferred.append(item)
                     continue
                 }
@@ -210,18 +265,16 @@ final class Committer: Sendable {
         }
     }
 
-    private func decide(_ batch: [Waiting]) -> Decided {
-        var decided = Decided()
-        decided.exclusive = batch.contains { $0.command.exclusive }
-        decided.keys.reserveCapacity(2 * batch.count)
+    private func decide(_ batch: [Waiting], into decided: inout Decided) {
+        if batch.contains(where: { $0.command.exclusive }) { decided.exclusive = true }
         for item in batch { decided.keys.formUnion(item.command.conflictKeys) }
         if let failure {
             let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
-            decided.answers = batch.map { ($0, refusal.response(requestID: $0.requestID), nil) }
-            return decided
+            decided.answers += batch.map { ($0, refusal.response(requestID: $0.requestID), nil) }
+            return
         }
         let now = clock()
-        decided.answers.reserveCapacity(batch.count)
+        decided.answers.reserveCapacity(decided.answers.count + batch.count)
         // Only the committer changes the state, so taking the lock per command (not per batch)
         // gives every command a durable state without its own batch while never holding up
         // readers for long; the batch in flight may be folded meanwhile, and shares no key.
@@ -234,7 +287,6 @@ final class Committer: Sendable {
                 decided.answers.append((item, answer, nil))
             }
         }
-        return decided
     }
 
     /// A batch's append and fold, off the committer's task so that they overlap its decisions
