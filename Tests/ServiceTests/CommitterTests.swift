@@ -8,47 +8,63 @@ import Testing
 @testable import Service
 
 /// A ledger scripted by event body: `"size": "huge"` is too large for it (alone or in a batch,
-/// nothing written), `"fail": true` fails the append as a failed fsync would; the first append
-/// waits until the test opens its gate, so that the commands sent meanwhile form one batch.
+/// nothing written), `"fail": true` fails the append as a failed fsync would. The appends whose
+/// numbers (from 1) are held wait until the test releases them, so that the commands sent
+/// meanwhile queue up behind a batch in flight.
 private final class ScriptedLedger: Ledger {
     let inner = MemoryLedger()
-    private let gate = Mutex<(open: Bool, waiting: CheckedContinuation<Void, Never>?, entered: CheckedContinuation<Void, Never>?, appends: Int)>(
-        (false, nil, nil, 0))
 
-    /// Returns once the first append is waiting at the gate.
-    func firstAppendWaits() async {
+    private struct Gates {
+        var held: Set<Int>
+        var appends = 0
+        /// Appends waiting at their gate, by number.
+        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// Tests waiting for an append to reach its gate, by number.
+        var watchers: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let gates: Mutex<Gates>
+
+    init(held: Set<Int> = [1]) {
+        gates = Mutex(Gates(held: held))
+    }
+
+    /// Returns once append `number` is waiting at its gate.
+    func appendWaits(_ number: Int) async {
         await withCheckedContinuation { continuation in
-            let now = gate.withLock { state -> Bool in
-                if state.waiting != nil { return true }
-                state.entered = continuation
+            let now = gates.withLock { gates -> Bool in
+                if gates.waiting[number] != nil { return true }
+                gates.watchers[number] = continuation
                 return false
             }
             if now { continuation.resume() }
         }
     }
 
-    func openGate() {
-        let waiting = gate.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.open = true
-            defer { state.waiting = nil }
-            return state.waiting
+    func release(_ number: Int) {
+        let waiting = gates.withLock { gates -> CheckedContinuation<Void, Never>? in
+            gates.held.remove(number)
+            return gates.waiting.removeValue(forKey: number)
         }
         waiting?.resume()
     }
 
+    func firstAppendWaits() async { await appendWaits(1) }
+    func openGate() { release(1) }
+
     func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
-        let first = gate.withLock { state -> Bool in
-            state.appends += 1
-            return state.appends == 1
+        let (number, held) = gates.withLock { gates -> (Int, Bool) in
+            gates.appends += 1
+            return (gates.appends, gates.held.contains(gates.appends))
         }
-        if first {
+        if held {
             await withCheckedContinuation { continuation in
-                let (open, entered) = gate.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                    if !state.open { state.waiting = continuation }
-                    defer { state.entered = nil }
-                    return (state.open, state.entered)
+                let (open, watcher) = gates.withLock { gates -> (Bool, CheckedContinuation<Void, Never>?) in
+                    let open = !gates.held.contains(number)
+                    if !open { gates.waiting[number] = continuation }
+                    return (open, gates.watchers.removeValue(forKey: number))
                 }
-                entered?.resume()
+                watcher?.resume()
                 if open { continuation.resume() }
             }
         }
@@ -77,13 +93,66 @@ private final class Answers: Sendable {
     }
 
     var statuses: [String: Int] { received.withLock { $0 } }
+
+    /// The answer function for the command `name`.
+    func to(_ name: String) -> @Sendable (HTTPResponse) -> Void {
+        { response in self.record(name, response) }
+    }
+}
+
+/// What each probe command saw when it was decided: the last seq folded into the state.
+private final class Sightings: Sendable {
+    private let seen = Mutex<[String: UInt64]>([:])
+    private let answered = Mutex<(count: Int, target: Int, waiter: CheckedContinuation<Void, Never>?)>((0, 0, nil))
+    let answers = Answers()
+
+    /// A command on `keys` that notes the state's last seq when decided, then records a
+    /// `data.read` named `name` (or, with `records: false`, answers 200 at once).
+    func probe(_ name: String, keys: [String], exclusive: Bool = false, records: Bool = true, _ extra: JSONObject = [:]) -> Command {
+        var body: JSONObject = ["name": .string(name)]
+        for (key, value) in extra { body[key] = value }
+        let event = LedgerEvent(type: "data.read", actor: "test", body: .object(body))
+        return Command(conflictKeys: keys, exclusive: exclusive) { state, _ in
+            let last = state.lastSeq
+            self.seen.withLock { $0[name] = last }
+            return records ? .record(event, answer: HTTPResponse(status: 201)) : .answer(HTTPResponse(status: 200))
+        }
+    }
+
+    func submit(_ committer: Committer, _ name: String, _ command: Command) {
+        committer.submit(command, requestID: name) { response in
+            self.answers.record(name, response)
+            let waiter = self.answered.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.count += 1
+                guard state.count == state.target, let waiter = state.waiter else { return nil }
+                state.waiter = nil
+                return waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// Returns once `count` answers have come.
+    func answered(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let now = answered.withLock { state -> Bool in
+                if state.count >= count { return true }
+                state.target = count
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    var lastSeqSeen: [String: UInt64] { seen.withLock { $0 } }
 }
 
 @Suite struct CommitterTests {
-    private func makeCommitter(_ ledger: any Ledger) -> (Committer, DurableState) {
+    private func makeCommitter(_ ledger: any Ledger, maxBatch: Int = 64) -> (Committer, DurableState) {
         let state = DurableState()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let committer = Committer(ledger: ledger, state: state, clock: Date.init, maxBatch: 64, logger: logger, metrics: ServiceMetrics())
+        let committer = Committer(ledger: ledger, state: state, clock: Date.init, maxBatch: maxBatch, logger: logger, metrics: ServiceMetrics())
         return (committer, state)
     }
 
@@ -117,6 +186,77 @@ private final class Answers: Sendable {
         #expect(answers.statuses == ["kept": 201, "huge": 413, "failing": 503])
         let names = try ledger.records(from: 1, limit: 10).compactMap { $0.body["name"]?.stringValue }
         #expect(names == ["blocker", "kept"])
+        #expect(committer.failure != nil)
+    }
+
+    /// The names of the records in the ledger, in ledger order.
+    private func recordNames(_ ledger: any Ledger) throws -> [String] {
+        try ledger.records(from: 1, limit: 100).compactMap { $0.body["name"]?.stringValue }
+    }
+
+    /// A command sharing a conflict key with an earlier one is decided only once the earlier one's
+    /// record is folded, and commands on one key keep their arrival order in the ledger.
+    @Test func aCommandOnABusyKeyIsDecidedAfterTheEarlierFoldInArrivalOrder() async throws {
+        let ledger = ScriptedLedger(held: [1, 2])
+        let (committer, _) = makeCommitter(ledger)
+        let probes = Sightings()
+        probes.submit(committer, "first", probes.probe("first", keys: ["a"]))
+        await ledger.appendWaits(1)
+        // Queued behind "first": "b1" and "e" form the next batch; "b2" shares b1's key.
+        probes.submit(committer, "b1", probes.probe("b1", keys: ["b"]))
+        probes.submit(committer, "b2", probes.probe("b2", keys: ["b"]))
+        probes.submit(committer, "e", probes.probe("e", keys: ["e"]))
+        ledger.release(1)
+        // [b1, e] is in the ledger now; b2 must not be decided before it is folded.
+        await ledger.appendWaits(2)
+        ledger.release(2)
+        await probes.answered(4)
+        #expect(probes.answers.statuses == ["first": 201, "b1": 201, "b2": 201, "e": 201])
+        #expect(try recordNames(ledger) == ["first", "b1", "e", "b2"])
+        // b2 was decided only once b1's record (seq 2) was folded.
+        #expect((probes.lastSeqSeen["b2"] ?? 0) >= 2)
+    }
+
+    /// An exclusive command waits for the batch before it to be folded and then runs alone; what
+    /// came after it waits for it in turn.
+    @Test func anExclusiveCommandWaitsForTheBatchBeforeItAndRunsAlone() async throws {
+        let ledger = ScriptedLedger(held: [1, 2])
+        let (committer, _) = makeCommitter(ledger)
+        let probes = Sightings()
+        probes.submit(committer, "first", probes.probe("first", keys: ["a"]))
+        await ledger.appendWaits(1)
+        probes.submit(committer, "b", probes.probe("b", keys: ["b"]))
+        probes.submit(committer, "exclusive", probes.probe("exclusive", keys: [], exclusive: true))
+        probes.submit(committer, "after", probes.probe("after", keys: ["c"]))
+        ledger.release(1)
+        // [b] is in the ledger now: the exclusive command must not be decided before it is folded.
+        await ledger.appendWaits(2)
+        ledger.release(2)
+        await probes.answered(4)
+        #expect(try recordNames(ledger) == ["first", "b", "exclusive", "after"])
+        #expect(probes.lastSeqSeen["exclusive"] == 2)
+        #expect(probes.lastSeqSeen["after"] == 3)
+    }
+
+    /// A failed append answers 503 to its own batch and to everything queued behind it, answers
+    /// that record nothing included; nothing more is written.
+    @Test func aFailedAppendAnswers503ToEverythingQueuedBehindIt() async throws {
+        let ledger = ScriptedLedger(held: [1, 2])
+        // One command per batch, so that "replay" and "later" are batches of their own.
+        let (committer, _) = makeCommitter(ledger, maxBatch: 1)
+        let probes = Sightings()
+        probes.submit(committer, "first", probes.probe("first", keys: ["a"]))
+        await ledger.appendWaits(1)
+        probes.submit(committer, "failing", probes.probe("failing", keys: ["b"], ["fail": true]))
+        probes.submit(committer, "replay", probes.probe("replay", keys: ["c"], records: false))
+        probes.submit(committer, "later", probes.probe("later", keys: ["d"]))
+        ledger.release(1)
+        // "failing" is in the ledger; "replay" and "later" are queued behind it.
+        await ledger.appendWaits(2)
+        ledger.release(2)
+        await probes.answered(4)
+        #expect(probes.answers.statuses == ["first": 201, "failing": 503, "replay": 503, "later": 503])
+        #expect(try recordNames(ledger) == ["first"])
         #expect(committer.failure != nil)
     }
 
