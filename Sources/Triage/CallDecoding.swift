@@ -97,32 +97,32 @@ extension Call {
     public var jsonBytes: [UInt8] {
         let assumed = self.assumed
         func given(_ field: String) -> Bool { assumed.isEmpty || !assumed.contains(field) }
-        var out = CanonicalText()
-        out.begin()
+        var out = JSONWriter(capacity: 1024)
+        out.beginObject()
         out.key("incident_ref"); out.string(incidentRef)
         out.key("call_type"); out.string(callType.rawValue)
         if let receivedAt { out.key("received_at"); out.string(RFC3339.format(receivedAt)) }
-        out.key("caller"); out.begin()
+        out.key("caller"); out.beginObject()
         out.key("type"); out.string(caller.type.rawValue)
         if let name = caller.name { out.key("name"); out.string(name) }
         if let phone = caller.phone { out.key("phone"); out.string(phone) }
         if let organisation = caller.organisation { out.key("organisation"); out.string(organisation) }
-        out.end()
-        out.key("subject"); out.begin()
+        out.endObject()
+        out.key("subject"); out.beginObject()
         if let name = subject.name { out.key("name"); out.string(name) }
         if let age = subject.age { out.key("age"); out.value(.int(age)) }
         if let reference = subject.reference { out.key("reference"); out.string(reference) }
         if given("subject.mha_status") { out.key("mha_status"); out.string(subject.mhaStatus.rawValue) }
         if given("subject.restricted_patient") { out.key("restricted_patient"); out.bool(subject.restrictedPatient) }
-        out.end()
-        out.key("location"); out.begin()
+        out.endObject()
+        out.key("location"); out.beginObject()
         if let address = location.address { out.key("address"); out.string(address) }
         out.key("area"); out.string(location.area)
         out.key("setting"); out.string(location.setting.rawValue)
         if let lat = location.lat { out.key("lat"); out.value(.double(lat)) }
         if let lon = location.lon { out.key("lon"); out.value(.double(lon)) }
-        out.end()
-        out.key("risk"); out.begin()
+        out.endObject()
+        out.key("risk"); out.beginObject()
         if given("risk.threat_to_life") { out.key("threat_to_life"); out.bool(risk.threatToLife) }
         if given("risk.serious_harm") { out.key("serious_harm"); out.bool(risk.seriousHarm) }
         if given("risk.immediacy") { out.key("immediacy"); out.string(risk.immediacy.rawValue) }
@@ -134,51 +134,21 @@ extension Call {
         if given("risk.intelligence_of_harm") { out.key("intelligence_of_harm"); out.string(risk.intelligenceOfHarm.rawValue) }
         if given("risk.medical_need") { out.key("medical_need"); out.bool(risk.medicalNeed) }
         if given("risk.care_need") { out.key("care_need"); out.bool(risk.careNeed) }
-        out.end()
+        out.endObject()
         out.key("partner_steps_taken"); out.beginArray()
         for step in partnerStepsTaken { out.string(step.rawValue) }
         out.endArray()
         out.key("s136")
         if let s136 {
-            out.begin(); out.key("arrived_at"); out.string(RFC3339.format(s136.arrivedAt)); out.end()
+            out.beginObject(); out.key("arrived_at"); out.string(RFC3339.format(s136.arrivedAt)); out.endObject()
         } else {
-            out.value(.null)
+            out.null()
         }
         out.key("notes")
-        if let notes { out.string(notes) } else { out.value(.null) }
-        out.end()
-        return out.output.bytes
+        if let notes { out.string(notes) } else { out.null() }
+        out.endObject()
+        return out.bytes
     }
-}
-
-/// Compact JSON written member by member, with the commas; names are plain literals.
-private struct CanonicalText: ~Copyable {
-    var output = JSONOutput(capacity: 1024)
-    private var needsComma = false
-
-    mutating func begin() { separate(); output.append(UInt8(ascii: "{")); needsComma = false }
-    mutating func end() { output.append(UInt8(ascii: "}")); needsComma = true }
-    mutating func beginArray() { separate(); output.append(UInt8(ascii: "[")); needsComma = false }
-    mutating func endArray() { output.append(UInt8(ascii: "]")); needsComma = true }
-
-    mutating func key(_ name: StaticString) {
-        separate()
-        output.append(UInt8(ascii: "\""))
-        output.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        output.append(UInt8(ascii: "\""))
-        output.append(UInt8(ascii: ":"))
-        needsComma = false
-    }
-
-    mutating func string(_ value: String) { separate(); output.appendString(value); needsComma = true }
-    mutating func bool(_ value: Bool) { separate(); output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes); needsComma = true }
-    mutating func value(_ value: JSONValue) { separate(); output.appendValue(value); needsComma = true }
-
-    private mutating func separate() {
-        if needsComma { output.append(UInt8(ascii: ",")) }
-    }
-
-    private static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8)
 }
 
 /// Walks a call body, collecting every problem with its field path.
