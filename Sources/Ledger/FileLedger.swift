@@ -68,6 +68,8 @@ public final class FileLedger: Ledger {
         var lastSync = Duration.zero
         /// Stage 2 is waiting for the cohort it resumed; stage 1 signals `cohortBack` once.
         var gathering = false
+        /// The segment whose synced pages stage 2 drops from the page cache, and how far it has.
+        var dropped: (fd: Int32, through: Int) = (-1, 0)
     }
 
     private struct PendingAppend: Sendable {
@@ -377,7 +379,11 @@ public final class FileLedger: Ledger {
                     observe(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, records)
                 }
             }
-            for fd in retired { POSIXFile.closeFile(fd) }
+            for fd in retired {
+                // Every batch written to it was synced, by rotation and by this stage.
+                if options.dropSyncedPages { POSIXFile.dropCachedPages(fd, offset: 0, count: 0) }
+                POSIXFile.closeFile(fd)
+            }
             if batches.isEmpty { continue }
             if let error {
                 fail(error, appends: batches.flatMap(\.appends))
@@ -410,12 +416,32 @@ public final class FileLedger: Ledger {
                     pending.continuation.resume(returning: .success(records))
                 }
             }
+            if options.dropSyncedPages, let last = batches.last { releaseSyncedPages(fd: last.fd, end: last.outcome.end) }
             // While the callers just resumed come back with their next appends.
             if let last = batches.last?.outcome, last.zeroEnd - last.end < Self.fillBelow(options.zeroFillBytes) {
                 fillAhead()
             }
         }
     }
+
+    /// Drops from the page cache what is synced below `end` in the segment open at `fd`, in
+    /// steps of at least `dropStep`, keeping the page `end` is in and the one before it (the
+    /// next batch writes into the first; a partly cached page would have to be read back).
+    private func releaseSyncedPages(fd: Int32, end: Int) {
+        let page = Self.pageSize
+        let limit = end / page * page - page
+        let range: (from: Int, count: Int)? = unsynced.withLock { state in
+            if state.dropped.fd != fd { state.dropped = (fd, 0) }
+            guard limit - state.dropped.through >= Self.dropStep else { return nil }
+            defer { state.dropped.through = limit }
+            return (state.dropped.through, limit - state.dropped.through)
+        }
+        if let range { POSIXFile.dropCachedPages(fd, offset: range.from, count: range.count) }
+    }
+
+    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+    /// One fadvise per this many synced bytes (~400 calls at 64 appenders: a few a second).
+    static let dropStep = 1 << 20
 
     /// Extends the zeros ahead of the data end of the last segment by one chunk and syncs them,
     /// so that the group commits after it overwrite blocks the file already has and their

@@ -24,6 +24,12 @@ public struct FileLedgerOptions: Sendable {
     /// in chunks of this size (0: never). Records then overwrite blocks the file already has, so
     /// a group commit's fdatasync writes data only, not the inode's size (see docs/LEDGER.md).
     public var zeroFillBytes: Int = 2 << 20
+    /// Drop a segment's pages from the page cache once they are synced (at least 1 MiB at a
+    /// time; the page the data ends in stays, so the next write need not read it back). The
+    /// ledger is written once and read rarely (start-up, audit, verify-ledger), so caching it
+    /// only takes memory; and every fresh page costs a fault and a clear that a recycled one
+    /// does not (docs/LEDGER.md, "Page cache").
+    public var dropSyncedPages: Bool = true
     /// Writes a batch (or a chunk of zeros) to a segment at an offset: nil, or the errno it
     /// failed with. Tests inject failures here.
     var write: @Sendable (Int32, UnsafeRawBufferPointer, Int) -> Int32? = { fd, bytes, offset in POSIXFile.writeAll(fd, bytes, at: offset) }

@@ -25,6 +25,14 @@ enum POSIXFile {
         return fd
     }
 
+    /// Asks the kernel to drop the cached pages of `[offset, offset + count)` (count 0: to the
+    /// end). Only advice: a failure changes nothing but memory use, so it is not reported.
+    static func dropCachedPages(_ fd: Int32, offset: Int, count: Int) {
+        #if os(Linux)
+        _ = posix_fadvise(fd, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+        #endif
+    }
+
     static func closeFile(_ fd: Int32) {
         _ = close(fd)
     }
