@@ -13,7 +13,9 @@ import Synchronization
 /// The embedded ledger: segment files in one directory. Group commit in two serial stages:
 /// one queue encodes and writes every append waiting at the time with one pwrite(), another
 /// makes all that was written durable with one fdatasync and only then resumes the callers.
-/// Appenders wait on continuations, never on a thread. See docs/LEDGER.md for the format.
+/// `append` waits on a continuation, never on a thread; `appendWaiting` (the service's committer,
+/// on a thread of its own) runs both stages on the caller's thread when they are idle. See
+/// docs/LEDGER.md for the format.
 public final class FileLedger: Ledger {
     public let directory: String
     private let options: FileLedgerOptions
@@ -76,9 +78,23 @@ public final class FileLedger: Ledger {
         let events: [PreparedEvent]
         /// Upper bound of the bytes it adds to a write.
         let bytes: Int
-        /// Unchecked (no canary object per append): every path that takes an append out of
-        /// `pending` resumes it exactly once, which CommitTests and the failure tests exercise.
-        let continuation: UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>
+        let completion: Completion
+
+        /// Every path that takes an append out of `pending` completes it exactly once, which
+        /// CommitTests and the failure tests exercise.
+        func complete(_ result: Result<[LedgerRecord], LedgerError>) {
+            switch completion {
+            case .task(let continuation): continuation.resume(returning: result)
+            case .thread(let outcome): outcome.set(result)
+            }
+        }
+    }
+
+    /// Who waits for an append: a task (`append`), or a blocked thread (`appendWaiting`).
+    private enum Completion: Sendable {
+        /// Unchecked (no canary object per append): see `PendingAppend.complete`.
+        case task(UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>)
+        case thread(AppendOutcome)
     }
 
     /// An event with its JSON already serialised by the appender, off the writer queue.
@@ -265,6 +281,37 @@ public final class FileLedger: Ledger {
 
     public func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
         if events.isEmpty { return [] }
+        let (items, bytes) = try prepare(events)
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
+            let append = PendingAppend(events: items, bytes: bytes, completion: .task(continuation))
+            switch hand(append) {
+            case .reject(let error): append.complete(.failure(error))
+            case .drain: writeQueue.async { self.drainIntake() }
+            case .wait: break
+            }
+        }
+        return try result.get()
+    }
+
+    /// When the stages are idle, the caller's thread writes and syncs its own append (and
+    /// whatever joined it meanwhile): the committer's cycle then has no thread hand-off in it.
+    /// `writeQueue.sync` runs the block on this thread, and keeps `close` waiting for it.
+    public func appendWaiting(_ events: [LedgerEvent]) -> Result<[LedgerRecord], LedgerError> {
+        if events.isEmpty { return .success([]) }
+        let items: [PreparedEvent], bytes: Int
+        do { (items, bytes) = try prepare(events) } catch { return .failure(error) }
+        let outcome = AppendOutcome()
+        let append = PendingAppend(events: items, bytes: bytes, completion: .thread(outcome))
+        switch hand(append) {
+        case .reject(let error): return .failure(error)
+        case .drain: writeQueue.sync { self.drainIntake(inline: true) }
+        case .wait: break
+        }
+        return outcome.wait()
+    }
+
+    /// Serialises the events' members off the writer, refusing any too large.
+    private func prepare(_ events: [LedgerEvent]) throws(LedgerError) -> ([PreparedEvent], Int) {
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(events.count)
         var bytes = 0
@@ -276,29 +323,28 @@ public final class FileLedger: Ledger {
             bytes += item.members.count + RecordLayout.overheadBound
             prepared.append(item)
         }
-        let items = prepared
-        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[LedgerRecord], LedgerError>, Never>) in
-            enum Next { case reject(LedgerError), schedule, wait }
-            let next: Next = intake.withLock { state in
-                if let failure = state.failure { return .reject(.failed(reason: failure)) }
-                if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
-                state.pending.append(PendingAppend(events: items, bytes: bytes, continuation: continuation))
-                if state.draining { return .wait }
-                state.draining = true
-                return .schedule
-            }
-            switch next {
-            case .reject(let error): continuation.resume(returning: .failure(error))
-            case .schedule: writeQueue.async { self.drainIntake() }
-            case .wait: break
-            }
+        return (prepared, bytes)
+    }
+
+    private enum Handed { case reject(LedgerError), drain, wait }
+
+    /// Queues an append; `.drain` means the caller must start stage 1 (nobody is running it).
+    private func hand(_ append: PendingAppend) -> Handed {
+        intake.withLock { state in
+            if let failure = state.failure { return .reject(.failed(reason: failure)) }
+            if state.closed { return .reject(.io("ledger at \(directory) is closed")) }
+            state.pending.append(append)
+            if state.draining { return .wait }
+            state.draining = true
+            return .drain
         }
-        return try result.get()
     }
 
     /// Stage 1, on the write queue: encodes and writes whatever is waiting, again and again,
     /// while stage 2 syncs what was written before. Encoding thus overlaps the fdatasync.
-    private func drainIntake() {
+    /// `inline`: on an appender's thread (`appendWaiting`), which then runs stage 2 as well when
+    /// it is idle, without the wait for a returning cohort (the appender is the cohort).
+    private func drainIntake(inline: Bool = false) {
         while true {
             let (batch, failure): ([PendingAppend], String?) = intake.withLock { state in
                 if state.pending.isEmpty {
@@ -323,7 +369,7 @@ public final class FileLedger: Ledger {
             }
             if batch.isEmpty { return }
             if let failure {
-                for pending in batch { pending.continuation.resume(returning: .failure(.failed(reason: failure))) }
+                for pending in batch { pending.complete(.failure(.failed(reason: failure))) }
                 continue
             }
             let (result, retired) = write(batch)
@@ -339,16 +385,18 @@ public final class FileLedger: Ledger {
                 return (!state.syncing, wake)
             }
             if wake { cohortBack.signal() }
-            if schedule { syncQueue.async { self.drainUnsynced() } }
+            if schedule {
+                if inline { drainUnsynced(inline: true) } else { syncQueue.async { self.drainUnsynced() } }
+            }
             if case .failure(let error) = result { fail(error, appends: batch) }
         }
     }
 
     /// Stage 2, on the sync queue: one sync covers every batch written since the last one;
     /// then readers see the records; then their callers return.
-    private func drainUnsynced() {
+    private func drainUnsynced(inline: Bool = false) {
         while true {
-            gatherReturningCohort()
+            if !inline { gatherReturningCohort() }
             let (batches, retired): ([WrittenBatch], [Int32]) = unsynced.withLock { state in
                 defer { state.batches = []; state.retired = [] }
                 if state.batches.isEmpty && state.retired.isEmpty { state.syncing = false }
@@ -413,7 +461,7 @@ public final class FileLedger: Ledger {
             }
             for batch in batches {
                 for (pending, records) in zip(batch.appends, batch.outcome.records) {
-                    pending.continuation.resume(returning: .success(records))
+                    pending.complete(.success(records))
                 }
             }
             if options.dropSyncedPages, let last = batches.last { releaseSyncedPages(fd: last.fd, end: last.outcome.end) }
@@ -656,7 +704,7 @@ public final class FileLedger: Ledger {
         if first { options.logger.critical("ledger closed for writes", metadata: ["reason": "\(reason)"]) }
         let failure = intake.withLock { $0.failure } ?? reason
         for pending in appends + waiting {
-            pending.continuation.resume(returning: .failure(.failed(reason: failure)))
+            pending.complete(.failure(.failed(reason: failure)))
         }
     }
 

@@ -5,6 +5,10 @@ public protocol Ledger: Sendable {
     /// (group commit: concurrent callers share fsyncs). Throws at once once failed.
     /// Not cancellable: once handed over, the records commit even if the caller is cancelled.
     func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord]
+    /// `append` for a caller on a thread of its own that may block (the service's committer): it
+    /// returns once an fsync covers the records, like `append`. A ledger may then do the write
+    /// and the sync on the caller's thread, which saves the thread hand-offs of the async path.
+    func appendWaiting(_ events: [LedgerEvent]) -> Result<[LedgerRecord], LedgerError>
     /// Committed records with `seq >= seq`, oldest first, at most `limit` of them.
     func records(from seq: UInt64, limit: Int) throws(LedgerError) -> [LedgerRecord]
     /// The newest committed record's seq and hash; (0, 64 zeros) when empty.
@@ -18,4 +22,15 @@ public protocol Ledger: Sendable {
     /// Framing, CRCs, seq continuity and the hash chain over every committed record, read again
     /// from storage (`FileLedger.verify(full: false)` checks only past what it already verified).
     func verify() throws(LedgerError) -> (records: UInt64, headHash: String)
+}
+
+extension Ledger {
+    /// Waits for `append` on the calling thread (never call it from a task: it blocks).
+    public func appendWaiting(_ events: [LedgerEvent]) -> Result<[LedgerRecord], LedgerError> {
+        let box = AppendOutcome()
+        Task {
+            do throws(LedgerError) { box.set(.success(try await append(events))) } catch { box.set(.failure(error)) }
+        }
+        return box.wait()
+    }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Handoffs
 import HTTPServer
@@ -83,7 +84,7 @@ final class Committer: Sendable {
     }
 
     /// Queues a command and returns at once; `answer` is called with its answer once decided
-    /// (and durable if it records), from the committer's task.
+    /// (and durable if it records), from the committer's thread.
     func submit(_ command: Command, requestID: String, answer: @escaping @Sendable (HTTPResponse) -> Void) {
         if let failure {
             answer(APIError.unavailable("The ledger cannot record: \(failure)").response(requestID: requestID))
@@ -99,12 +100,17 @@ final class Committer: Sendable {
             queue.running = true
             return true
         }
-        if start { Task { await self.run() } }
+        if start { runQueue.async { self.run() } }
     }
 
-    private func run() async {
+    /// The committer runs on a queue of its own, not as a task: it blocks in the ledger's
+    /// `appendWaiting`, which writes and syncs on this thread when the ledger is idle, so a
+    /// commit cycle (decide, write, fdatasync, fold, answer) hands off to no other thread.
+    private let runQueue = DispatchQueue(label: "rcrp.committer")
+
+    private func run() {
         while let batch = nextBatch() {
-            await commit(batch)
+            commit(batch)
         }
     }
 
@@ -160,7 +166,7 @@ final class Committer: Sendable {
         case unknown
     }
 
-    private func commit(_ batch: [Waiting]) async {
+    private func commit(_ batch: [Waiting]) {
         if let failure {
             let refusal = APIError.unavailable("The ledger cannot record: \(failure)")
             for item in batch { item.reply.send(refusal.response(requestID: item.requestID)) }
@@ -187,7 +193,7 @@ final class Committer: Sendable {
         var failed: String?
         if !events.isEmpty {
             do {
-                records = try await append(events)
+                records = try append(events)
                 for index in fates.indices { fates[index] = .durable }
             } catch .recordTooLarge {
                 // Nothing was written: append one by one, so that one oversized record is refused
@@ -195,7 +201,7 @@ final class Committer: Sendable {
                 // answer even if a later one fails.
                 for (index, event) in events.enumerated() {
                     do {
-                        records += try await append([event])
+                        records += try append([event])
                         fates[index] = .durable
                     } catch .recordTooLarge {
                         fates[index] = .tooLarge
@@ -238,9 +244,9 @@ final class Committer: Sendable {
     private let foldFailure = Mutex<String?>(nil)
 
     /// One ledger append (one fsync), then the records applied to the state.
-    private func append(_ events: [LedgerEvent]) async throws(LedgerError) -> [LedgerRecord] {
+    private func append(_ events: [LedgerEvent]) throws(LedgerError) -> [LedgerRecord] {
         let started = ContinuousClock.now
-        let records = try await ledger.append(events)
+        let records = try ledger.appendWaiting(events).get()
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
         do {
             try state.apply(records)
