@@ -33,21 +33,27 @@ done
 TICK=$(getconf CLK_TCK)
 
 server_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# "tid ticks" for each of the server's threads
+thread_ticks() { for t in /proc/"$PID"/task/*; do awk -v t="${t##*/}" '{ print t, $14 + $15 }' "$t/stat" 2>/dev/null || true; done; }
 # busy (user nice system irq softirq), idle (idle iowait), steal
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6, $9 }' /proc/stat; }
 
 measure() {   # endpoint
     local s0 s1 b0 i0 t0 b1 i1 t1 out n rps
-    s0=$(server_ticks); read -r b0 i0 t0 < <(machine_ticks)
+    local threads0 threads1 busiest
+    s0=$(server_ticks); read -r b0 i0 t0 < <(machine_ticks); threads0=$(thread_ticks)
     out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" -s "scripts/bench/$1.lua" "http://127.0.0.1:$PORT/v1/$1" -- "$CALL")
-    s1=$(server_ticks); read -r b1 i1 t1 < <(machine_ticks)
+    s1=$(server_ticks); read -r b1 i1 t1 < <(machine_ticks); threads1=$(thread_ticks)
+    # A thread started during the run counts from 0; one that ended is missed (none under load).
+    busiest=$(join -a 2 -e 0 -o 0,1.2,2.2 <(echo "$threads0" | sort) <(echo "$threads1" | sort) \
+        | awk -v secs="$SECS" -v tick="$TICK" '{ printf "%.0f\n", 100 * ($3 - $2) / tick / secs }' | sort -rn | head -3 | paste -sd/ -)
     n=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
     rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
     [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "calls-machine.sh: wrk made no requests:" >&2; echo "$out" >&2; exit 1; }
     awk -v e="$1" -v r="$rps" -v n="$n" -v s=$((s1 - s0)) -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t=$((t1 - t0)) \
-        -v tick="$TICK" -v rss="$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")" \
-        'BEGIN { printf "%-6s %8.0f req/s  server %6.1f µs/req  machine %6.1f µs/req  idle %4.1f%%  steal %4.1f%%  rss %d MiB\n",
-                 e, r, s / tick / n * 1e6, b / tick / n * 1e6, 100 * i / (b + i + t), 100 * t / (b + i + t), rss / 1024 }'
+        -v tick="$TICK" -v rss="$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")" -v busiest="$busiest" \
+        'BEGIN { printf "%-6s %8.0f req/s  server %6.1f µs/req  machine %6.1f µs/req  idle %4.1f%%  steal %4.1f%%  rss %d MiB  threads %s%%\n",
+                 e, r, s / tick / n * 1e6, b / tick / n * 1e6, 100 * i / (b + i + t), 100 * t / (b + i + t), rss / 1024, busiest }'
 }
 
 wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "http://127.0.0.1:$PORT/v1/triage" -- "$CALL" >/dev/null   # warm-up
