@@ -1,5 +1,5 @@
 # rcrp-router container: build a static-stdlib release binary with the same script CI runs
-# (scripts/build-release.sh), then ship it on slim Debian with only libssl and zlib beside it.
+# (scripts/build-release.sh), then ship it on slim Debian with only libssl, zlib and tcmalloc beside it.
 #
 #   docker build -t rcrp-router .
 #   docker run -d --name rcrp -p 8080:8080 -v rcrp-data:/data \
@@ -10,7 +10,7 @@
 
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev libgoogle-perftools-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names the test targets too, so SwiftPM wants their folders even for a release build.
@@ -22,7 +22,7 @@ RUN scripts/build-release.sh --output /out
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 zlib1g libstdc++6 ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends libssl3 zlib1g libtcmalloc-minimal4 libstdc++6 ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 rcrp \
  && useradd --system --uid 10001 --gid rcrp --home-dir /data --shell /usr/sbin/nologin rcrp \

@@ -46,7 +46,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "rcrp-router", dependencies: ["App"]),
+        // The service's binary allocates with tcmalloc (gperftools; libgoogle-perftools-dev to
+        // build, libtcmalloc-minimal4 to run): glibc's arenas made the committer and the event
+        // loops, which free each other's allocations, wait on each other's arena locks
+        // (docs/SERVICE.md, "Allocator"). Only this product: the tests keep glibc's malloc.
+        .executableTarget(name: "rcrp-router", dependencies: ["App"],
+                          linkerSettings: [.linkedLibrary("tcmalloc_minimal", .when(platforms: [.linux]))]),
         // Ledger benchmarks (scripts/bench/ledger.sh), not part of the product.
         .executableTarget(name: "LedgerBench", dependencies: ["Ledger", "JSON"]),
         // Measures the rule engine (decisions a second) and rule-set validation; scripts/bench/triage.sh.

@@ -10,7 +10,7 @@ usage: scripts/build-release.sh [--output DIR] [--check]
   --output DIR  copy the built binary to DIR/rcrp-router (the Dockerfile uses /out)
   --check       start the built binary, expect 200 from /readyz, stop it with SIGTERM, expect exit 0
 Builds `swift build -c release --static-swift-stdlib --product rcrp-router`: the Swift runtime and
-Foundation are linked in; libssl3 and zlib1g are what the binary needs at run time.
+Foundation are linked in; libssl3, zlib1g and libtcmalloc-minimal4 are what it needs at run time.
 USAGE
 }
 
@@ -34,6 +34,13 @@ BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/rcrp-router
 if ldd "$BIN" | grep -E 'libswiftCore|libFoundation' >/dev/null; then
     echo "build-release.sh: $BIN links the Swift runtime dynamically:" >&2
     ldd "$BIN" >&2
+    exit 1
+fi
+# Every malloc and free, the Swift runtime's included, must go to tcmalloc (Package.swift says why).
+bindings=$(LD_DEBUG=bindings "$BIN" --version 2>&1 | grep -E "normal symbol .(malloc|free)'" || true)
+if [ -z "$bindings" ] || echo "$bindings" | grep -v libtcmalloc >/dev/null; then
+    echo "build-release.sh: malloc and free do not all bind to tcmalloc in $BIN:" >&2
+    echo "${bindings:-(no bindings reported)}" >&2
     exit 1
 fi
 echo "built $BIN ($(du -h "$BIN" | cut -f1)); run-time libraries:"

@@ -19,16 +19,25 @@ import Testing
             let tricklers = try (0..<300).map { _ in try RawClient(port: server.port, timeoutSeconds: 1) }
             let head = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: \(String(repeating: "a", count: 100))\r\n\r\n".utf8)
             let stop = SharedFlag(false)
+            // The thread lets go of its clients before it signals, so that none is closed after
+            // this test returns (StartLiveTests counts the process's descriptors next).
+            let shared = SharedFlag(tricklers)
+            let finished = DispatchSemaphore(value: 0)
             let trickle = Thread {
                 var position = 0
                 while !stop.value && position < head.count {
-                    for t in tricklers { t.send([head[position]]) }
+                    for t in shared.value { t.send([head[position]]) }
                     position += 1
                     Thread.sleep(forTimeInterval: 0.1)
                 }
+                shared.value = []
+                finished.signal()
             }
             trickle.start()
-            defer { stop.value = true }
+            defer {
+                stop.value = true
+                finished.wait()
+            }
 
             let probe = try RawClient(port: server.port)
             var latencies: [Double] = []
