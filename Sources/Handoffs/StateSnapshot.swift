@@ -74,7 +74,7 @@ public enum StateSnapshot {
             key("id", first: true); out.appendString(entry.id)
             key("created_at"); out.appendString(RFC3339.format(entry.createdAt))
             key("created_seq"); out.appendString(String(entry.createdSeq))
-            key("call"); out.appendValue(entry.call)
+            key("call"); out.append(contentsOf: entry.callBytes)
             key("decisions"); array(entry.decisions) { out.appendValue($0) }
             key("handoff_ids"); array(entry.handoffIDs) { out.appendString($0) }
             key("caller_informed"); array(entry.callerInformed) { out.appendValue($0) }

@@ -128,6 +128,31 @@ import Triage
         #expect(state.escalations.changes(after: 2, limit: 10).map(\.id) == ["h_2"])
     }
 
+    @Test func aStoredCallReadsBackAsRecordedAndARetriageRederivesItsFields() throws {
+        var state = try folded()
+        let recorded = try #require(triaged()["call"])
+        var call = try #require(state.calls["c_1"])
+        #expect(call.call == recorded)
+        #expect(call.callBytes == recorded.serialized())
+        #expect(call.incidentRef == "CAD-1" && call.callType == "concern_for_welfare" && call.area == "E06000031")
+        #expect(call.subjectReference == "P-1")
+        // No `received_at`: the call counts from when it was recorded.
+        #expect(call.receivedAt == clock.now)
+        #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 1)
+
+        let corrected: JSONValue = ["incident_ref": "CAD-1", "call_type": "s136_handover", "received_at": "2026-11-20T09:30:00Z",
+                                    "location": ["area": "E07000008"], "subject": ["reference": "P-2"],
+                                    "s136": ["arrived_at": "2026-11-20T09:45:00Z"]]
+        try state.apply(seq: 3, at: clock.now, type: "call.retriaged", actor: "cr", body: [
+            "call_id": "c_1", "call": corrected, "decision": ["decision_id": "d_2", "outcome": "handoff"], "handoffs": [],
+        ])
+        call = try #require(state.calls["c_1"])
+        #expect(call.call == corrected)
+        #expect(call.callType == "s136_handover" && call.area == "E07000008" && call.subjectReference == "P-2")
+        #expect(call.receivedAt == RFC3339.parse("2026-11-20T09:30:00Z"))
+        #expect(call.decisions.count == 2)
+    }
+
     @Test func anAgencyUpdateReroutesItsHandoffsInTheSameRecord() throws {
         var state = try folded()
         var narrowed = Agency(id: "mh", name: "mh", kind: .mentalHealthTrust, areas: ["E07*"])

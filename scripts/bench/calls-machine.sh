@@ -3,7 +3,8 @@
 # POST /v1/calls alternating on one `serve --dev` server (loopback, wrk), each round printing
 #   req/s, the server's CPU per request (utime+stime from /proc/PID/stat), the whole machine's
 #   busy CPU per request (wrk and the kernel included), and the share of the machine left idle
-#   and stolen by the hypervisor while it ran, and the server's RSS.
+#   and stolen by the hypervisor while it ran, and the server's RSS; at the end, the RSS it grew
+#   by per call taken (the state keeps every call: docs/SERVICE.md, "Memory per call").
 # req/s = cores × (1 − idle − steal) / machine CPU per request, so this tells whether a change
 # saved CPU or only moved idle time about, which throughput alone on a noisy VM cannot.
 # Usage: scripts/bench/calls-machine.sh [SECONDS=5] [ROUNDS=3] [CONNECTIONS=64]
@@ -50,6 +51,7 @@ measure() {   # endpoint
     n=$(echo "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
     rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
     [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "calls-machine.sh: wrk made no requests:" >&2; echo "$out" >&2; exit 1; }
+    if [ "$1" = calls ]; then CALLS_TAKEN=$((CALLS_TAKEN + n)); fi
     awk -v e="$1" -v r="$rps" -v n="$n" -v s=$((s1 - s0)) -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t=$((t1 - t0)) \
         -v tick="$TICK" -v rss="$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")" -v busiest="$busiest" \
         'BEGIN { printf "%-6s %8.0f req/s  server %6.1f µs/req  machine %6.1f µs/req  idle %4.1f%%  steal %4.1f%%  rss %d MiB  threads %s%%\n",
@@ -57,7 +59,12 @@ measure() {   # endpoint
 }
 
 wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "http://127.0.0.1:$PORT/v1/triage" -- "$CALL" >/dev/null   # warm-up
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
+CALLS_TAKEN=0
+RSS_BEFORE=$(rss_kib)
 for _ in $(seq 1 "$ROUNDS"); do
     measure triage
     measure calls
 done
+awk -v a="$RSS_BEFORE" -v b="$(rss_kib)" -v n="$CALLS_TAKEN" \
+    'BEGIN { printf "rss grew %d MiB for %d calls taken: %.0f B a call\n", (b - a) / 1024, n, (n > 0 ? 1024 * (b - a) / n : 0) }'
