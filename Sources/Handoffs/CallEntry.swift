@@ -25,12 +25,14 @@ public struct CallEntry: Sendable, Hashable {
     public var handoffIDs: [String] = []
     public var callerInformed: [JSONValue] = []
 
-    public init(id: String, createdAt: Date, createdSeq: UInt64, call: JSONValue, decision: JSONValue) {
+    /// `callBytes`, when the caller has them, are `call.serialized()` (checked in debug builds).
+    public init(id: String, createdAt: Date, createdSeq: UInt64, call: JSONValue, callBytes: [UInt8]? = nil, decision: JSONValue) {
+        assert(callBytes == nil || callBytes == call.serialized(), "callBytes are not call.serialized()")
         self.id = id
         self.createdAt = createdAt
         self.createdSeq = createdSeq
         self.decisions = [decision]
-        (callBytes, incidentRef, callType, area, subjectReference, receivedAt) = Self.facts(of: call, createdAt: createdAt)
+        (self.callBytes, incidentRef, callType, area, subjectReference, receivedAt) = Self.facts(of: call, bytes: callBytes, createdAt: createdAt)
     }
 
     /// The call's facts as a tree (parsed from the stored bytes); setting it replaces them.
@@ -41,7 +43,7 @@ public struct CallEntry: Sendable, Hashable {
             (try? JSON.parse(callBytes, limits: Self.storedLimits)) ?? .null
         }
         set {
-            (callBytes, incidentRef, callType, area, subjectReference, receivedAt) = Self.facts(of: newValue, createdAt: createdAt)
+            (callBytes, incidentRef, callType, area, subjectReference, receivedAt) = Self.facts(of: newValue, bytes: nil, createdAt: createdAt)
         }
     }
 
@@ -52,11 +54,11 @@ public struct CallEntry: Sendable, Hashable {
 
     static let storedLimits = JSONParseLimits(maxDepth: 64, maxStringBytes: 1 << 30)
 
-    private static func facts(of call: JSONValue, createdAt: Date)
+    private static func facts(of call: JSONValue, bytes: [UInt8]?, createdAt: Date)
         -> (bytes: [UInt8], incidentRef: String, callType: String, area: String, subjectReference: String?, receivedAt: Date) {
         let type = call["call_type"]?.stringValue ?? ""
         // A known call type is held as the enumeration's own (static) string, not a copy per call.
-        return (call.serialized(), call["incident_ref"]?.stringValue ?? "", CallType(rawValue: type)?.rawValue ?? type,
+        return (bytes ?? call.serialized(), call["incident_ref"]?.stringValue ?? "", CallType(rawValue: type)?.rawValue ?? type,
                 call["location"]?["area"]?.stringValue ?? "", call["subject"]?["reference"]?.stringValue,
                 call["received_at"]?.stringValue.flatMap(RFC3339.parse) ?? createdAt)
     }

@@ -34,8 +34,11 @@ public struct ServiceState: Sendable {
 
     public init() {}
 
-    /// Applies one ledger record; records must come in sequence order.
-    public mutating func apply(seq: UInt64, at: Date, type: String, actor: String, body: JSONValue) throws(StateFoldError) {
+    /// Applies one ledger record; records must come in sequence order. `callBytes`: the record's
+    /// `call` member as `serialized()` writes it, when the writer has it (kept as the call's
+    /// bytes instead of serialising the tree again; see `CallEntry`).
+    public mutating func apply(seq: UInt64, at: Date, type: String, actor: String, body: JSONValue,
+                               callBytes: [UInt8]? = nil) throws(StateFoldError) {
         func fail(_ reason: String) -> StateFoldError { StateFoldError(seq: seq, type: type, reason: reason) }
         guard seq > lastSeq else { throw fail("out of order after \(lastSeq)") }
         var moveAnswer: JSONValue?
@@ -66,7 +69,7 @@ public struct ServiceState: Sendable {
             // write per call, not one more per handoff); a birth naming another call is applied
             // as `create` applies any birth.
             var births: [HandoffBirth] = []
-            var entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, decision: decision)
+            var entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, callBytes: callBytes, decision: decision)
             for item in body["handoffs"]?.arrayValue ?? [] {
                 guard let birth = HandoffBirth(json: item), handoffs[birth.handoffID] == nil,
                       !births.contains(where: { $0.handoffID == birth.handoffID }),

@@ -16,8 +16,9 @@ struct Command: Sendable {
 
 /// What a command turned out to be once decided.
 enum CommandDecision: Sendable {
-    /// Append this record; send this answer once it is durable.
-    case record(LedgerEvent, answer: HTTPResponse)
+    /// Append this record; send this answer once it is durable. `callBytes`: the record's `call`
+    /// already serialised (`ServiceState.apply`), when the command has it.
+    case record(LedgerEvent, answer: HTTPResponse, callBytes: [UInt8]? = nil)
     /// Nothing to record (a refusal, an idempotent replay, a repeated move): answer at once.
     case answer(HTTPResponse)
 }

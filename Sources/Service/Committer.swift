@@ -174,6 +174,8 @@ final class Committer: Sendable {
         }
         let now = clock()
         var events: [LedgerEvent] = []
+        // Each event's call already serialised, when its command has it (the fold keeps those bytes).
+        var callBytes: [[UInt8]?] = []
         // Each waiter's answer, and the index of its event in `events` when it records one.
         var answers: [(item: Waiting, answer: HTTPResponse, event: Int?)] = []
         answers.reserveCapacity(batch.count)
@@ -181,9 +183,10 @@ final class Committer: Sendable {
         // every command the same durable state while never holding up readers for long.
         for item in batch {
             switch state.read({ item.command.decide($0, now) }) {
-            case .record(let event, let answer):
+            case .record(let event, let answer, let bytes):
                 answers.append((item, answer, events.count))
                 events.append(event)
+                callBytes.append(bytes)
             case .answer(let answer):
                 answers.append((item, answer, nil))
             }
@@ -193,7 +196,7 @@ final class Committer: Sendable {
         var failed: String?
         if !events.isEmpty {
             do {
-                records = try append(events)
+                records = try append(events, callBytes: callBytes)
                 for index in fates.indices { fates[index] = .durable }
             } catch .recordTooLarge {
                 // Nothing was written: append one by one, so that one oversized record is refused
@@ -201,7 +204,7 @@ final class Committer: Sendable {
                 // answer even if a later one fails.
                 for (index, event) in events.enumerated() {
                     do {
-                        records += try append([event])
+                        records += try append([event], callBytes: [callBytes[index]])
                         fates[index] = .durable
                     } catch .recordTooLarge {
                         fates[index] = .tooLarge
@@ -244,12 +247,12 @@ final class Committer: Sendable {
     private let foldFailure = Mutex<String?>(nil)
 
     /// One ledger append (one fsync), then the records applied to the state.
-    private func append(_ events: [LedgerEvent]) throws(LedgerError) -> [LedgerRecord] {
+    private func append(_ events: [LedgerEvent], callBytes: [[UInt8]?]) throws(LedgerError) -> [LedgerRecord] {
         let started = ContinuousClock.now
         let records = try ledger.appendWaiting(events).get()
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
         do {
-            try state.apply(records)
+            try state.apply(records, callBytes: callBytes)
         } catch {
             // The fold refused what the ledger now holds: memory no longer matches disk.
             foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }

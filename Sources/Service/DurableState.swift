@@ -15,8 +15,9 @@ final class DurableState: Sendable {
     }
 
     /// Applies durable records one lock at a time: a reader between two of them sees a state
-    /// that is still entirely on disk.
-    func apply(_ records: [LedgerRecord]) throws(StateFoldError) {
+    /// that is still entirely on disk. `callBytes`, when given, has one entry per record: its
+    /// `call` member already serialised, or nil.
+    func apply(_ records: [LedgerRecord], callBytes: [[UInt8]?] = []) throws(StateFoldError) {
         var held = Duration.zero
         // Whether a large collection grew (rehashed) in this batch, from its capacities.
         let capacity = state.withLock { $0.largestCapacities }
@@ -34,11 +35,13 @@ final class DurableState: Sendable {
                 }
             }
         }
-        for record in records {
+        let hinted = callBytes.count == records.count
+        for (index, record) in records.enumerated() {
             try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
                 let started = ContinuousClock.now
                 defer { held += ContinuousClock.now - started }
-                try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body)
+                try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body,
+                                callBytes: hinted ? callBytes[index] : nil)
             }
         }
     }

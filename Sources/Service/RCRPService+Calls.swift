@@ -116,7 +116,7 @@ extension RCRPService {
             body.appendNew("call", callJSON)
             body.appendNew("decision", .object(recorded))
             body.appendNew("handoffs", .array(birthJSON))
-            return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered,
+            return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered, callBytes: callBytes,
                                   answer: { answer.json })
         }
         return nil

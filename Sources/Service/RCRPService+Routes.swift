@@ -86,9 +86,10 @@ extension RCRPService {
         /// Like `write`, with the answer already rendered as JSON bytes (the hot path); `answer`
         /// builds the same value as a tree, only when an idempotent replay must be stored.
         /// `openBody` is `body` serialised without its closing brace (the record's own members
-        /// are added after it), so that the ledger need not serialise the tree again.
+        /// are added after it), so that the ledger need not serialise the tree again; `callBytes`
+        /// is the record's `call` serialised, which the fold keeps instead of serialising it again.
         case writeRendered(type: String, body: JSONObject, openBody: [UInt8], status: Int, rendered: [UInt8],
-                           answer: @Sendable () -> JSONValue)
+                           callBytes: [UInt8]?, answer: @Sendable () -> JSONValue)
         /// Nothing changes (a repeated move): answer at once.
         case unchanged(status: Int, answer: JSONValue)
     }
@@ -137,6 +138,7 @@ extension RCRPService {
                 let type: String
                 var body: JSONObject
                 var serialized: [UInt8]?   // `body` as JSON so far, without its closing brace
+                var callBytes: [UInt8]?    // its `call` member serialised, for the fold
                 let status: Int
                 let response: HTTPResponse
                 var kept: JSONValue?   // the answer stored for replays when there is a key
@@ -149,10 +151,11 @@ extension RCRPService {
                     status = answerStatus
                     response = .json(status, answer)
                     kept = stored ?? answer
-                case .writeRendered(let recordType, let recordBody, let openBody, let answerStatus, let rendered, let build):
+                case .writeRendered(let recordType, let recordBody, let openBody, let answerStatus, let rendered, let call, let build):
                     type = recordType
                     body = recordBody
                     serialized = openBody
+                    callBytes = call
                     status = answerStatus
                     if idempotencyKey != nil {
                         // Replays serialize the stored value: send that same serialization now.
@@ -182,7 +185,7 @@ extension RCRPService {
                 }
                 bytes.append(UInt8(ascii: "}"))
                 return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body), serializedBody: bytes),
-                               answer: response)
+                               answer: response, callBytes: callBytes)
             } catch {
                 return .answer(error.response(requestID: requestID))
             }
