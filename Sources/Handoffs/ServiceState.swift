@@ -85,9 +85,7 @@ public struct ServiceState: Sendable {
                 throw fail(refusal)
             }
             callOrder.append(id)
-            if let reference = entry.subjectReference {
-                subjectContacts[reference, default: []].append(entry.receivedAt)
-            }
+            indexContact(of: entry)
             for birth in births {
                 store(birth.handoff(createdAt: at, seq: seq))
                 if birth.callID != id { calls[birth.callID]?.handoffIDs.append(birth.handoffID) }
@@ -97,7 +95,15 @@ public struct ServiceState: Sendable {
                   let decision = body["decision"], decision.objectValue != nil else {
                 throw fail("unknown call or decision missing")
             }
-            if let call = body["call"], call.objectValue != nil { calls[id]?.call = call }
+            if let call = body["call"], call.objectValue != nil, var entry = calls[id] {
+                // Corrected facts may name another subject or arrival time: the repeat-contact
+                // index follows them, as a start from a snapshot (which indexes calls as they
+                // now are) would have it.
+                unindexContact(of: entry)
+                entry.call = call
+                indexContact(of: entry)
+                calls[id] = entry
+            }
             calls[id]?.decisions.append(decision)
             try cancel(body, reason: type == "call.retriaged" ? "retriage" : "override", seq: seq, at: at, fail: fail)
             try create(body, seq: seq, at: at, fail: fail)
@@ -192,6 +198,18 @@ public struct ServiceState: Sendable {
     }
 
     // MARK: - Folding helpers
+
+    mutating func indexContact(of entry: CallEntry) {
+        guard let reference = entry.subjectReference else { return }
+        subjectContacts[reference, default: []].append(entry.receivedAt)
+    }
+
+    private mutating func unindexContact(of entry: CallEntry) {
+        guard let reference = entry.subjectReference,
+              let index = subjectContacts[reference]?.firstIndex(of: entry.receivedAt) else { return }
+        subjectContacts[reference]?.remove(at: index)
+        if subjectContacts[reference]?.isEmpty == true { subjectContacts.removeValue(forKey: reference) }
+    }
 
     private mutating func create(_ body: JSONValue, seq: UInt64, at: Date, fail: (String) -> StateFoldError) throws(StateFoldError) {
         for item in body["handoffs"]?.arrayValue ?? [] {

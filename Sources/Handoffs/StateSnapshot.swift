@@ -120,7 +120,7 @@ public enum StateSnapshot {
             entry.callerInformed = item["caller_informed"]?.arrayValue ?? []
             state.calls[id] = entry
             state.callOrder.append(id)
-            if let reference = entry.subjectReference { state.subjectContacts[reference, default: []].append(entry.receivedAt) }
+            state.indexContact(of: entry)
         }
         for item in json["handoffs"]?.arrayValue ?? [] {
             guard let handoff = Handoff(snapshot: item) else { return nil }

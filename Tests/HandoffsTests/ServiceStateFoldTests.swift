@@ -153,6 +153,22 @@ import Triage
         #expect(call.decisions.count == 2)
     }
 
+    @Test func aCorrectedSubjectMovesTheCallInTheRepeatContactIndexAsAStartFromASnapshotWould() throws {
+        var state = try folded()
+        let corrected: JSONValue = ["incident_ref": "CAD-1", "call_type": "concern_for_welfare", "received_at": "2026-11-20T09:30:00Z",
+                                    "location": ["area": "E06000031"], "subject": ["reference": "P-2"]]
+        try state.apply(seq: 3, at: clock.now, type: "call.retriaged", actor: "cr", body: [
+            "call_id": "c_1", "call": corrected, "decision": ["decision_id": "d_2", "outcome": "handoff"], "handoffs": [],
+        ])
+        let arrived = try #require(RFC3339.parse("2026-11-20T09:30:00Z"))
+        #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 0)
+        #expect(state.subjectContacts["P-1"] == nil)
+        #expect(state.contacts(reference: "P-2", before: arrived, days: 30) == 1)
+        let restored = try #require(StateSnapshot.decode(StateSnapshot.encode(state)))
+        #expect(restored.subjectContacts["P-1"] == nil)
+        #expect(restored.subjectContacts["P-2"] == state.subjectContacts["P-2"])
+    }
+
     @Test func anAgencyUpdateReroutesItsHandoffsInTheSameRecord() throws {
         var state = try folded()
         var narrowed = Agency(id: "mh", name: "mh", kind: .mentalHealthTrust, areas: ["E07*"])
