@@ -34,6 +34,7 @@ done
 TICK=$(getconf CLK_TCK)
 
 server_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
 # "tid ticks" for each of the server's threads
 thread_ticks() { for t in /proc/"$PID"/task/*; do awk -v t="${t##*/}" '{ print t, $14 + $15 }' "$t/stat" 2>/dev/null || true; done; }
 # busy (user nice system irq softirq), idle (idle iowait), steal
@@ -53,13 +54,12 @@ measure() {   # endpoint
     [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "calls-machine.sh: wrk made no requests:" >&2; echo "$out" >&2; exit 1; }
     if [ "$1" = calls ]; then CALLS_TAKEN=$((CALLS_TAKEN + n)); fi
     awk -v e="$1" -v r="$rps" -v n="$n" -v s=$((s1 - s0)) -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t=$((t1 - t0)) \
-        -v tick="$TICK" -v rss="$(awk '/VmRSS/ { print $2 }' "/proc/$PID/status")" -v busiest="$busiest" \
+        -v tick="$TICK" -v rss="$(rss_kib)" -v busiest="$busiest" \
         'BEGIN { printf "%-6s %8.0f req/s  server %6.1f µs/req  machine %6.1f µs/req  idle %4.1f%%  steal %4.1f%%  rss %d MiB  threads %s%%\n",
                  e, r, s / tick / n * 1e6, b / tick / n * 1e6, 100 * i / (b + i + t), 100 * t / (b + i + t), rss / 1024, busiest }'
 }
 
 wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/triage.lua "http://127.0.0.1:$PORT/v1/triage" -- "$CALL" >/dev/null   # warm-up
-rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
 CALLS_TAKEN=0
 RSS_BEFORE=$(rss_kib)
 for _ in $(seq 1 "$ROUNDS"); do
