@@ -15,6 +15,8 @@ final class Committer: Sendable {
         var command: Command
         var requestID: String
         var reply: Reply
+        /// When it was queued: its batch's start minus this is its wait for the committer.
+        var queuedAt = ContinuousClock.now
     }
 
     /// Where a command's answer goes: a suspended task, or a function called with it (a deferred
@@ -110,6 +112,9 @@ final class Committer: Sendable {
 
     private func run() {
         while let batch = nextBatch() {
+            // The first command of a batch is its oldest (arrival order): how long it waited
+            // for the one committer is how saturated the write path is.
+            metrics.commitWaited(seconds: (ContinuousClock.now - batch[0].queuedAt).seconds)
             commit(batch)
         }
     }

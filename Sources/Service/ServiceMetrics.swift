@@ -10,6 +10,7 @@ final class ServiceMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let openConnections: CoreMetrics.Gauge
     private let fsyncSeconds: CoreMetrics.Timer
+    private let commitWaitSeconds: CoreMetrics.Timer
     private let recordsAppended: CoreMetrics.Counter
     private let waitingPolls: CoreMetrics.Gauge
     /// The handlers of each (method, route, status) and of each outcome, made once: building a
@@ -34,6 +35,7 @@ final class ServiceMetrics: Sendable {
         factory = PrometheusMetricsFactory(registry: registry)
         openConnections = CoreMetrics.Gauge(label: "rcrp_open_connections", factory: factory)
         fsyncSeconds = CoreMetrics.Timer(label: "rcrp_ledger_append_seconds", factory: factory)
+        commitWaitSeconds = CoreMetrics.Timer(label: "rcrp_commit_wait_seconds", factory: factory)
         recordsAppended = CoreMetrics.Counter(label: "rcrp_ledger_records_total", factory: factory)
         waitingPolls = CoreMetrics.Gauge(label: "rcrp_long_polls_waiting", factory: factory)
     }
@@ -61,6 +63,11 @@ final class ServiceMetrics: Sendable {
     func ledgerAppended(seconds: Double, records: Int) {
         fsyncSeconds.recordNanoseconds(Int64(seconds * 1e9))
         recordsAppended.increment(by: records)
+    }
+
+    /// How long a batch's oldest command waited for the committer before its batch began.
+    func commitWaited(seconds: Double) {
+        commitWaitSeconds.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     func decided(outcome: String) {

@@ -149,10 +149,10 @@ private final class Sightings: Sendable {
 }
 
 @Suite struct CommitterTests {
-    private func makeCommitter(_ ledger: any Ledger, maxBatch: Int = 64) -> (Committer, DurableState) {
+    private func makeCommitter(_ ledger: any Ledger, maxBatch: Int = 64, metrics: ServiceMetrics = ServiceMetrics()) -> (Committer, DurableState) {
         let state = DurableState()
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let committer = Committer(ledger: ledger, state: state, clock: Date.init, maxBatch: maxBatch, logger: logger, metrics: ServiceMetrics())
+        let committer = Committer(ledger: ledger, state: state, clock: Date.init, maxBatch: maxBatch, logger: logger, metrics: metrics)
         return (committer, state)
     }
 
@@ -236,6 +236,28 @@ private final class Sightings: Sendable {
         #expect(try recordNames(ledger) == ["first", "b", "exclusive", "after"])
         #expect(probes.lastSeqSeen["exclusive"] == 2)
         #expect(probes.lastSeqSeen["after"] == 3)
+    }
+
+    /// `rcrp_commit_wait_seconds` times each batch from when its oldest command was queued: a
+    /// command queued behind an append held for at least 50 ms waited at least that long.
+    @Test func theCommitWaitMetricTimesHowLongABatchWaitedForTheCommitter() async throws {
+        let ledger = ScriptedLedger(held: [1])
+        let metrics = ServiceMetrics()
+        let (committer, _) = makeCommitter(ledger, metrics: metrics)
+        let probes = Sightings()
+        probes.submit(committer, "first", probes.probe("first", keys: ["a"]))
+        await ledger.appendWaits(1)
+        probes.submit(committer, "queued", probes.probe("queued", keys: ["b"]))
+        try await Task.sleep(for: .milliseconds(50))
+        ledger.release(1)
+        await probes.answered(2)
+        let text = String(decoding: metrics.exposition(), as: UTF8.self)
+        let value = { (name: String) -> Double? in
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        // Two batches: "first" alone, then "queued", which waited behind it.
+        #expect(value("rcrp_commit_wait_seconds_count") == 2)
+        #expect(try #require(value("rcrp_commit_wait_seconds_sum")) >= 0.05)
     }
 
     /// A failed append answers 503 to its own batch and to everything queued behind it, answers
