@@ -84,12 +84,15 @@ RATIO=$(awk -v c="$CALLS_RPS" -v t="$TRIAGE_RPS" 'BEGIN { printf "%.2f", (t > 0 
 echo "median triage c$CONNECTIONS: ${TRIAGE_RPS} req/s, p99 ${TRIAGE_P99} ms, non-2xx ${TRIAGE_BAD}"
 echo "median calls  c$CONNECTIONS: ${CALLS_RPS} req/s (${RATIO}x triage), p99 ${CALLS_P99} ms, non-201 ${NOT_201}, non-2xx ${CALLS_BAD}"
     # How the calls were committed (all rounds; triage records nothing): records per append (one
-    # fsync each) and the mean append time, to tell a disk-bound run from a CPU-bound one.
+    # fsync each), the mean append time, and how long a batch's oldest call waited for the
+    # committer, to tell a disk-bound run from a CPU-bound one and a saturated committer.
     if command -v curl >/dev/null; then
         curl -s "$URL/metrics" | awk '
             $1 == "rcrp_ledger_append_seconds_sum" { sum = $2 } $1 == "rcrp_ledger_append_seconds_count" { count = $2 }
             $1 == "rcrp_ledger_records_total" { records = $2 }
-            END { if (count > 0) printf "ledger during calls: %d appends, %.1f records each, mean append %.2f ms\n", count, records / count, 1000 * sum / count }'
+            $1 == "rcrp_commit_wait_seconds_sum" { wsum = $2 } $1 == "rcrp_commit_wait_seconds_count" { wcount = $2 }
+            END { if (count > 0) printf "ledger during calls: %d appends, %.1f records each, mean append %.2f ms, mean wait for the committer %.2f ms\n",
+                                        count, records / count, 1000 * sum / count, (wcount > 0 ? 1000 * wsum / wcount : 0) }'
     fi
 fi
 
