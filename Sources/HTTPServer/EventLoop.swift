@@ -37,6 +37,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Shared with other threads: completions to deliver, and the stop request.
     private let inbox = Mutex<(completions: [Completion], closed: Bool)>(([], false))
+    /// Set with the first completion posted to an empty inbox: the loop checks it between two
+    /// connections' events, so an answer (a durable call's 201) does not wait for the rest of a
+    /// long epoll batch of other requests before it is written.
+    private let hasMail = Atomic<Bool>(false)
     private let stopDeadline = Atomic<UInt64>(0)
     let finished = Atomic<Bool>(false)
     /// Set when `run` starts: from then on the loop closes its own descriptors.
@@ -108,7 +112,10 @@ final class EventLoop: @unchecked Sendable {
         inbox.withLock { box in
             guard !box.closed else { return }
             box.completions.append(completion)
-            if box.completions.count == 1 { signal() }
+            if box.completions.count == 1 {
+                hasMail.store(true, ordering: .relaxed)
+                signal()
+            }
         }
     }
 
@@ -159,6 +166,7 @@ final class EventLoop: @unchecked Sendable {
                     // A connection closed earlier in this batch has no entry (or its fd now
                     // belongs to a newer connection with another id): its stale event is dropped.
                     handle(c, flags)
+                    if hasMail.load(ordering: .relaxed) { deliverCompletions() }
                 }
             }
             if !draining, stopDeadline.load(ordering: .acquiring) != 0 { beginDrain() }
@@ -509,6 +517,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func deliverCompletions() {
         let batch = inbox.withLock { box -> [Completion] in
+            hasMail.store(false, ordering: .relaxed)
             let b = box.completions
             box.completions = []
             return b
