@@ -101,7 +101,13 @@ fi
 # fresh server.
 # Five by default: one server's growth varies by ±25 KiB from round to round (measured), and the
 # two kinds differ by less than that, so a median of three flipped the comparison now and then.
+# Even medians of five are two samples of nearly the same distribution: with equal costs a strict
+# "polls <= idle" fails about half the time (+1,048 vs +1,032 KiB and +1,056 vs +1,044 KiB in two
+# runs of the eighth session). So polls may exceed idle by MEM_SLACK_BYTES (32) per connection,
+# 31 KiB at 1,000: below the rounds' spread, and below anything a waiting poll could really add
+# (a Task is ~2.8 KB, a Responder 144 B, one more small allocation each 32 B or more).
 MEM_ROUNDS=${MEM_ROUNDS:-5}
+MEM_SLACK_BYTES=${MEM_SLACK_BYTES:-32}
 IDLE_KIB=""; POLLS_KIB=""
 for round in $(seq 1 "$MEM_ROUNDS"); do
     for kind in idle polls; do
@@ -126,7 +132,8 @@ check "durable calls >= 50% of triage throughput (${RATIO})" "$(awk -v r="$RATIO
 fi
 POLL_P99=$(sed -n 's/^poll_latency_ms_after_201 p50=[0-9.]* p99=\([0-9.]*\).*/\1/p' "$DATA/longpoll.txt")
 check "new handoff reaches its waiting poll in < 10 ms p99 (${POLL_P99} ms)" "$(awk -v p="$POLL_P99" 'BEGIN { print (p != "" && p < 10) ? 1 : 0 }')"
-check "${PARTNERS} waiting polls cost no more RSS than ${PARTNERS} idle connections (+${POLLS} KiB vs +${IDLE} KiB)" \
-    "$(awk -v p="$POLLS" -v i="$IDLE" 'BEGIN { print (p != "" && p <= i) ? 1 : 0 }')"
+SLACK_KIB=$((PARTNERS * MEM_SLACK_BYTES / 1024))
+check "${PARTNERS} waiting polls cost no more RSS than ${PARTNERS} idle connections (+${POLLS} KiB vs +${IDLE} KiB, slack ${SLACK_KIB} KiB)" \
+    "$(awk -v p="$POLLS" -v i="$IDLE" -v s="$SLACK_KIB" 'BEGIN { print (p != "" && p <= i + s) ? 1 : 0 }')"
 echo "(POST /v1/triage against the Hummingbird anchor: ../shared/bench/compare-hummingbird.sh)"
 exit $status
