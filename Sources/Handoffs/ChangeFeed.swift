@@ -2,7 +2,7 @@
 /// sequence number, and an id appears once, at its latest change.
 public struct ChangeFeed: Sendable, Hashable {
     private var entries: [(seq: UInt64, id: String)] = []
-    private var latest = ShardedDictionary<String, UInt64>()
+    private var latest = ShardedDictionary<IDKey, UInt64>()
 
     public init() {}
 

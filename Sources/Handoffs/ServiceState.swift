@@ -8,11 +8,11 @@ public struct ServiceState: Sendable {
     public internal(set) var agencies = AgencyDirectory()
     public internal(set) var issuedKeys: [String: IssuedKey] = [:]
     public internal(set) var keyIDsByHash: [String: String] = [:]
-    public internal(set) var calls = ShardedDictionary<String, CallEntry>(shardCount: ServiceState.snapshotShards)
+    public internal(set) var calls = ShardedDictionary<IDKey, CallEntry>(shardCount: ServiceState.snapshotShards)
     public internal(set) var callOrder: [String] = []
-    public internal(set) var handoffs = ShardedDictionary<String, Handoff>(shardCount: ServiceState.snapshotShards)
+    public internal(set) var handoffs = ShardedDictionary<IDKey, Handoff>(shardCount: ServiceState.snapshotShards)
     /// Handoffs that may still need the deadline timer.
-    public internal(set) var openHandoffIDs = ShardedSet<String>()
+    public internal(set) var openHandoffIDs = ShardedSet<IDKey>()
     /// The same handoffs by next deadline; its first entry is always current.
     public internal(set) var deadlines = DeadlineQueue()
     /// How many handoffs are in each state (for /metrics, without a scan).

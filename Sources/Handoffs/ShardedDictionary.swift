@@ -128,3 +128,21 @@ extension ShardedDictionary: Hashable where Value: Hashable {
         hasher.combine(combined)
     }
 }
+
+/// Look-ups by an id's string, for the collections keyed by `IDKey`: each converts the id once.
+extension ShardedDictionary where Key == IDKey {
+    public subscript(id: String) -> Value? {
+        get { self[IDKey(id)] }
+        _modify { yield &self[IDKey(id)] }
+    }
+
+    @discardableResult
+    public mutating func updateValue(_ value: Value, forKey id: String) -> Value? {
+        updateValue(value, forKey: IDKey(id))
+    }
+
+    @discardableResult
+    public mutating func removeValue(forKey id: String) -> Value? {
+        removeValue(forKey: IDKey(id))
+    }
+}

@@ -26,3 +26,14 @@ public struct ShardedSet<Element: Hashable & Sendable>: Sendable, Hashable, Expr
     /// How many times a shard outgrew its storage (`ShardedDictionary.growths`).
     public var growths: Int { members.growths }
 }
+
+/// Membership by an id's string, for sets of `IDKey`.
+extension ShardedSet where Element == IDKey {
+    @discardableResult
+    public mutating func insert(_ id: String) -> Bool { insert(IDKey(id)) }
+
+    @discardableResult
+    public mutating func remove(_ id: String) -> IDKey? { remove(IDKey(id)) }
+
+    public func contains(_ id: String) -> Bool { contains(IDKey(id)) }
+}

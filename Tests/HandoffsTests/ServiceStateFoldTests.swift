@@ -43,7 +43,7 @@ import Triage
         #expect(state.handoffs["h_2"]?.status == .unroutable)
         #expect(state.escalations.changes(after: 0, limit: 10).map(\.id) == ["h_2"])
         #expect(state.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.id) == ["h_1"])
-        #expect(state.openHandoffIDs == ["h_1"])
+        #expect(state.openHandoffIDs == [IDKey("h_1")])
         #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 1)
     }
 
