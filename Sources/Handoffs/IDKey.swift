@@ -21,18 +21,29 @@ public struct IDKey: Hashable, Sendable, CustomStringConvertible {
     public var string: String {
         switch storage {
         case .text(let text): return text
-        case .ulid(var high, var low, let prefix):
-            return String(unsafeUninitializedCapacity: 28) { out in
-                out[0] = prefix
-                out[1] = UInt8(ascii: "_")
-                // 26 digits, least significant last; the first carries the top 3 bits.
-                for place in stride(from: 27, through: 2, by: -1) {
-                    out[place] = Self.digits[Int(low & 31)]
-                    low = (low >> 5) | ((high & 31) << 59)
-                    high >>= 5
-                }
-                return 28
+        case .ulid(let high, let low, let prefix): return Self.spell(prefix: CollectionOfOne(prefix), high: high, low: low)
+        }
+    }
+
+    /// The spelling of the service's ids, which `init` reads back: `prefix`, `_`, then the 128
+    /// bits as 26 Crockford base-32 digits, most significant first (the first carries 3 bits).
+    public static func spell(prefix: String, high: UInt64, low: UInt64) -> String {
+        spell(prefix: prefix.utf8, high: high, low: low)
+    }
+
+    private static func spell(prefix: some Collection<UInt8>, high: UInt64, low: UInt64) -> String {
+        let count = prefix.count + 27
+        return String(unsafeUninitializedCapacity: count) { out in
+            var position = 0
+            for byte in prefix { out[position] = byte; position += 1 }
+            out[position] = UInt8(ascii: "_")
+            var (high, low) = (high, low)
+            for place in stride(from: count - 1, through: count - 26, by: -1) {
+                out[place] = digits[Int(low & 31)]
+                low = (low >> 5) | ((high & 31) << 59)
+                high >>= 5
             }
+            return count
         }
     }
 

@@ -1,12 +1,11 @@
 import Digests
 import Foundation
+import Handoffs
 import Synchronization
 
 /// Ids like `c_01JD3…`: a prefix naming the resource, then a ULID (48-bit milliseconds, 80 random
-/// bits, Crockford base32), so that ids sort by creation and cannot be guessed.
+/// bits, Crockford base32, spelled by `IDKey.spell`), so that ids sort by creation and cannot be guessed.
 enum Identifier {
-    private static let alphabet: StaticString = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
     /// Random bytes drawn from OpenSSL 4 KiB at a time: one RAND_bytes call (a lock and a
     /// provider look-up) per 400 ids rather than per id. Each byte is handed out once.
     private struct RandomPool {
@@ -40,20 +39,7 @@ enum Identifier {
             high |= UInt64(random[0]) << 8 | UInt64(random[1])
             for index in 2..<10 { low = low << 8 | UInt64(random[index]) }
         }
-        // 128 bits → 26 base32 digits, most significant first (the first digit carries 3 bits).
-        let prefixCount = prefix.utf8.count
-        return String(unsafeUninitializedCapacity: prefixCount + 27) { out in
-            var position = 0
-            for byte in prefix.utf8 { out[position] = byte; position += 1 }
-            out[position] = UInt8(ascii: "_")
-            let digits = alphabet.utf8Start
-            for place in stride(from: prefixCount + 26, through: prefixCount + 1, by: -1) {
-                out[place] = digits[Int(low & 31)]
-                low = (low >> 5) | ((high & 31) << 59)
-                high >>= 5
-            }
-            return prefixCount + 27
-        }
+        return IDKey.spell(prefix: prefix, high: high, low: low)
     }
 
     /// A new secret agency key: 32 random bytes, hex, with a prefix that secret scanners can match.

@@ -44,7 +44,7 @@ import Testing
                 #expect(key.hashValue == IDKey(id).hashValue)
             }
         }
-        // Bits held, not text: a key of the id is smaller than the id's heap string would be.
+        // Held inline, with no heap storage of its own.
         #expect(MemoryLayout<IDKey>.size <= 24)
     }
 
