@@ -240,18 +240,20 @@ public struct ServiceState: Sendable {
     }
 
     private mutating func store(_ handoff: Handoff) {
-        // One look-up stores it and gives back the handoff it replaces.
-        let previous = handoffs.updateValue(handoff, forKey: handoff.id)
+        // The id read into a key once, for both collections; one look-up stores the handoff
+        // and gives back the one it replaces.
+        let key = IDKey(handoff.id)
+        let previous = handoffs.updateValue(handoff, forKey: key)
         let before = previous?.status
         if let before { handoffCounts[before, default: 0] -= 1 }
         handoffCounts[handoff.status, default: 0] += 1
         if let deadline = handoff.nextDeadline {
-            openHandoffIDs.insert(handoff.id)
+            openHandoffIDs.insert(key)
             if previous?.nextDeadline != deadline {
                 deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
             }
         } else {
-            openHandoffIDs.remove(handoff.id)
+            openHandoffIDs.remove(key)
         }
         // Keep the queue's first entry current, so that `nextDeadline` needs no scan. Only a
         // handoff that changed can make it stale: a new one's entry is current, and every other
