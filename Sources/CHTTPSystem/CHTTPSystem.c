@@ -2,6 +2,7 @@
 #include "CHTTPSystem.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
 
 int rcrp_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -28,3 +29,5 @@ int rcrp_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 int rcrp_accept(int listenFD, struct sockaddr *addr, socklen_t *len) {
     return accept4(listenFD, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
+
+int rcrp_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CHTTPSystem
 import Logging
 import Synchronization
 
@@ -165,6 +166,9 @@ public final class HTTPServer: Sendable {
         let box = Unmanaged.passRetained(loop).toOpaque()
         let rc = pthread_create(&thread, nil, { arg in
             let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+            // Named for top -H, perf and /proc/PID/task/*/comm (at most 15 bytes); otherwise it
+            // inherits the name of whichever thread started the server.
+            _ = rcrp_set_thread_name("rcrp-loop-\(loop.index)")
             loop.run()
             return nil
         }, box)

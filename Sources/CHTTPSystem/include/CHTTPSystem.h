@@ -1,6 +1,6 @@
 #ifndef RCRP_CHTTPSYSTEM_H
 #define RCRP_CHTTPSYSTEM_H
-/* Linux event-loop calls that Swift's Glibc module does not export (epoll, eventfd, accept4),
+/* Linux calls that Swift's Glibc module does not export (epoll, eventfd, accept4, naming a thread),
    wrapped so Swift never touches the packed struct epoll_event. */
 #include <stdint.h>
 #include <sys/socket.h>
@@ -18,4 +18,6 @@ int rcrp_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
 int rcrp_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int maxEvents, int timeoutMillis);
 int rcrp_eventfd(void);
 int rcrp_accept(int listenFD, struct sockaddr *addr, socklen_t *len);
+/* Names the calling thread (at most 15 bytes are kept); 0 or an errno. */
+int rcrp_set_thread_name(const char *name);
 #endif
