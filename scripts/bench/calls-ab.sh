@@ -32,50 +32,43 @@ for bin in "$BIN_A" "$BIN_B"; do
     [ -x "$bin" ] || { echo "calls-ab.sh: no binary at $bin (swift build -c release --product rcrp-router)" >&2; exit 2; }
 done
 [ -r /proc/stat ] || { echo "calls-ab.sh: needs Linux /proc" >&2; exit 2; }
+. scripts/lib/server.sh
 TICK=$(getconf CLK_TCK)
 OUT=$(mktemp)
-DATA=""
-PID=""
 cleanup() {
-    if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    if [ -n "$DATA" ]; then rm -rf "$DATA"; fi
-    rm -f "$OUT"
+    stop_server || true
+    rm -rf "${SERVER_DIR:-}" "$OUT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # busy (user nice system irq softirq) and idle (idle iowait) ticks of the whole machine
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
-server_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
-thread_ns() { for t in /proc/"$PID"/task/*; do awk -v t="${t##*/}" '{ print t, $1 }' "$t/schedstat" 2>/dev/null || true; done | sort; }
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+thread_ns() { for t in /proc/"$SERVER_PID"/task/*; do awk -v t="${t##*/}" '{ print t, $1 }' "$t/schedstat" 2>/dev/null || true; done | sort; }
 
 # one_run SIDE BIN ENV: prints "SIDE req/s server_us machine_us idle% threads" (run it in this
 # shell, not a subshell, so that the EXIT trap can stop its server)
 one_run() {
-    local side=$1 bin=$2 assignments=$3
-    DATA=$(mktemp -d)
-    # shellcheck disable=SC2086 # the assignments are words on purpose
-    env $assignments "$bin" serve --dev --port 0 --data-dir "$DATA" >"$DATA/server.log" 2>&1 &
-    PID=$!
-    local port=""
-    for _ in $(seq 1 200); do
-        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$DATA/server.log" | head -1)
-        [ -n "$port" ] && break
-        kill -0 "$PID" 2>/dev/null || { echo "calls-ab.sh: server $side exited:" >&2; cat "$DATA/server.log" >&2; exit 1; }
-        sleep 0.05
+    local side=$1 bin=$2 assignment names=()
+    # The side's environment, for its server only.
+    for assignment in $3; do
+        export "${assignment?}"
+        names+=("${assignment%%=*}")
     done
-    [ -n "$port" ] || { echo "calls-ab.sh: server $side did not say where it listens" >&2; exit 1; }
-    local url="http://127.0.0.1:$port/v1/calls"
-    wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/calls.lua "$url" -- "$CALL" >"$DATA/warm.out"
+    start_server "$bin"
+    if [ ${#names[@]} -gt 0 ]; then unset "${names[@]}"; fi
+    local url="$SERVER_URL/v1/calls"
+    wrk -t1 -c"$CONNECTIONS" -d2s -s scripts/bench/calls.lua "$url" -- "$CALL" >"$SERVER_DIR/warm.out"
     local threads0 machine0 server0 machine1 server1 threads1
     threads0=$(thread_ns); machine0=$(machine_ticks); server0=$(server_ticks)
-    wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" -s scripts/bench/calls.lua "$url" -- "$CALL" >"$DATA/wrk.out"
+    wrk -t1 -c"$CONNECTIONS" -d"${SECS}s" -s scripts/bench/calls.lua "$url" -- "$CALL" >"$SERVER_DIR/wrk.out"
     machine1=$(machine_ticks); server1=$(server_ticks); threads1=$(thread_ns)
-    kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+    stop_server
     local bad rate top
-    bad=$(cat "$DATA/warm.out" "$DATA/wrk.out" | awk '/^non_201_responses_this_state/ { n += $2 } /Non-2xx/ { n += $NF } END { print n + 0 }')
-    rate=$(sed -n 's/^Requests\/sec: *//p' "$DATA/wrk.out")
-    rm -rf "$DATA"; DATA=""
+    bad=$(cat "$SERVER_DIR/warm.out" "$SERVER_DIR/wrk.out" | awk '/^non_201_responses_this_state/ { n += $2 } /Non-2xx/ { n += $NF } END { print n + 0 }')
+    rate=$(sed -n 's/^Requests\/sec: *//p' "$SERVER_DIR/wrk.out")
+    rm -rf "$SERVER_DIR"
     [ "$bad" = 0 ] || { echo "calls-ab.sh: side $side: $bad answers were not 201" >&2; exit 1; }
     top=$(join <(echo "$threads0") <(echo "$threads1") | awk -v s="$SECS" '{ printf "%.0f\n", ($3 - $2) / s / 1e7 }' | sort -rn | head -4 | paste -sd/)
     echo "$side $rate $machine0 $machine1 $server0 $server1 $top" | awk -v tick="$TICK" -v s="$SECS" '{

@@ -21,27 +21,19 @@ command -v wrk >/dev/null || { echo "idle-overlap.sh: wrk is not installed (apt-
 command -v perf >/dev/null || { echo "idle-overlap.sh: perf is not installed (apt-get install -y linux-perf)" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "idle-overlap.sh: no binary at $BIN (swift build -c release, or set RCRP_BIN)" >&2; exit 2; }
 
+. scripts/lib/server.sh
 DATA=$(mktemp -d)
-"$BIN" serve --dev --port 0 --data-dir "$DATA/data" >"$DATA/server.log" 2>&1 &
-PID=$!
 WRK=""
 cleanup() {
     if [ -n "$WRK" ]; then kill "$WRK" 2>/dev/null || true; wait "$WRK" 2>/dev/null || true; fi
-    kill "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    rm -rf "$DATA"
+    stop_server || true
+    rm -rf "$DATA" "${SERVER_DIR:-}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-PORT=""
-for _ in $(seq 1 200); do
-    PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$DATA/server.log" | head -1)
-    [ -n "$PORT" ] && break
-    kill -0 "$PID" 2>/dev/null || { echo "idle-overlap.sh: server exited:" >&2; cat "$DATA/server.log" >&2; exit 1; }
-    sleep 0.05
-done
-[ -n "$PORT" ] || { echo "idle-overlap.sh: server did not say where it listens" >&2; exit 1; }
-URL="http://127.0.0.1:$PORT/v1/calls"
+start_server "$BIN"
+PID=$SERVER_PID
+URL="$SERVER_URL/v1/calls"
 wrk -t1 -c64 -d2s -s scripts/bench/calls.lua "$URL" -- "$CALL" >/dev/null
 wrk -t1 -c64 -d"$((SECS + 3))s" -s scripts/bench/calls.lua "$URL" -- "$CALL" >"$DATA/wrk.out" &
 WRK=$!
