@@ -11,9 +11,8 @@ public struct ServiceState: Sendable {
     public internal(set) var calls = ShardedDictionary<IDKey, CallEntry>(shardCount: ServiceState.snapshotShards)
     public internal(set) var callOrder: [String] = []
     public internal(set) var handoffs = ShardedDictionary<IDKey, Handoff>(shardCount: ServiceState.snapshotShards)
-    /// Handoffs that may still need the deadline timer.
-    public internal(set) var openHandoffIDs = ShardedSet<IDKey>()
-    /// The same handoffs by next deadline; its first entry is always current.
+    /// Open handoffs by next deadline (entries of handoffs that moved on since are dropped when
+    /// they reach the front); its first entry is always current.
     public internal(set) var deadlines = DeadlineQueue()
     /// How many handoffs are in each state (for /metrics, without a scan).
     public internal(set) var handoffCounts: [HandoffStatus: Int] = [:]
@@ -240,20 +239,13 @@ public struct ServiceState: Sendable {
     }
 
     private mutating func store(_ handoff: Handoff) {
-        // The id read into a key once, for both collections; one look-up stores the handoff
-        // and gives back the one it replaces.
-        let key = IDKey(handoff.id)
-        let previous = handoffs.updateValue(handoff, forKey: key)
+        // One look-up stores the handoff and gives back the one it replaces.
+        let previous = handoffs.updateValue(handoff, forKey: IDKey(handoff.id))
         let before = previous?.status
         if let before { handoffCounts[before, default: 0] -= 1 }
         handoffCounts[handoff.status, default: 0] += 1
-        if let deadline = handoff.nextDeadline {
-            openHandoffIDs.insert(key)
-            if previous?.nextDeadline != deadline {
-                deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
-            }
-        } else {
-            openHandoffIDs.remove(key)
+        if let deadline = handoff.nextDeadline, previous?.nextDeadline != deadline {
+            deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
         }
         // Keep the queue's first entry current, so that `nextDeadline` needs no scan. Only a
         // handoff that changed can make it stale: a new one's entry is current, and every other

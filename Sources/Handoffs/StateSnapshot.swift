@@ -127,7 +127,6 @@ public enum StateSnapshot {
             state.handoffs[handoff.id] = handoff
             state.handoffCounts[handoff.status, default: 0] += 1
             if let deadline = handoff.nextDeadline {
-                state.openHandoffIDs.insert(handoff.id)
                 state.deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
             }
             if let agencyID = handoff.agencyID {

@@ -18,6 +18,6 @@ extension ServiceState {
     /// Changes whenever a collection that grows with every call reallocates (a shard rehash, or
     /// `callOrder`'s storage), without visiting every shard (that cost more than the fold).
     var largestCapacities: Int {
-        calls.growths + handoffs.growths + openHandoffIDs.growths + subjectContacts.growths + callOrder.capacity
+        calls.growths + handoffs.growths + subjectContacts.growths + callOrder.capacity
     }
 }

@@ -43,7 +43,10 @@ import Triage
         #expect(state.handoffs["h_2"]?.status == .unroutable)
         #expect(state.escalations.changes(after: 0, limit: 10).map(\.id) == ["h_2"])
         #expect(state.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.id) == ["h_1"])
-        #expect(state.openHandoffIDs == [IDKey("h_1")])
+        // Only the pending handoff waits for the deadline timer (the unroutable one escalated).
+        #expect(state.deadlines.count == 1)
+        #expect(state.deadlines.first?.handoffID == "h_1")
+        #expect(state.nextDeadline == state.handoffs["h_1"]?.nextDeadline)
         #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 1)
     }
 
@@ -123,7 +126,9 @@ import Triage
         #expect(call.policeAttend)
         #expect(state.handoffs["h_1"]?.status == .cancelled)
         #expect(state.handoffs["h_1"]?.history.last?.reason == "retriage")
-        #expect(state.openHandoffIDs.isEmpty)
+        // Nothing is left for the deadline timer.
+        #expect(state.nextDeadline == nil)
+        #expect(state.overdueHandoffs(at: clock.now.addingTimeInterval(86_400 * 365)).isEmpty)
         // The unroutable handoff left the control room's list: the feed reports that change too.
         #expect(state.escalations.changes(after: 2, limit: 10).map(\.id) == ["h_2"])
     }

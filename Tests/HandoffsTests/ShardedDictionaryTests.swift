@@ -59,18 +59,4 @@ import Testing
         finer["k0"] = -1
         #expect(finer != built)
     }
-
-    @Test func aShardedSetInsertsOnceAndRemoves() {
-        var set = ShardedSet<String>()
-        let inserted = set.insert("a")
-        let again = set.insert("a")
-        #expect(inserted && !again)
-        #expect(set.contains("a"))
-        #expect(set.count == 1)
-        #expect(set == ["a"])
-        let removed = set.remove("a")
-        let removedAgain = set.remove("a")
-        #expect(removed == "a" && removedAgain == nil)
-        #expect(set.isEmpty)
-    }
 }
