@@ -176,8 +176,13 @@ public struct ServiceState: Sendable {
 
     /// Calls about the same subject within `days` before `date` (the call itself not counted).
     public func contacts(reference: String, before date: Date, days: Int) -> Int {
+        Self.contacts(in: subjectContacts[reference], before: date, days: days)
+    }
+
+    /// `contacts(reference:before:days:)` over one subject's `subjectContacts` entry, read earlier.
+    public static func contacts(in dates: [Date]?, before date: Date, days: Int) -> Int {
         let from = date.addingTimeInterval(-Double(days) * 86_400)
-        return subjectContacts[reference]?.count { $0 >= from && $0 <= date } ?? 0
+        return dates?.count { $0 >= from && $0 <= date } ?? 0
     }
 
     /// Open handoffs whose deadline has passed at `now`, with the deadline that passed, earliest

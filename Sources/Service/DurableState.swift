@@ -14,6 +14,12 @@ final class DurableState: Sendable {
         try state.withLock { try body($0) }
     }
 
+    /// `read`, unless another thread holds the lock now (nil then): for work that has somewhere
+    /// else to go rather than wait (a waiter parks in the kernel, at a cost to both sides).
+    func readIfFree<T: Sendable>(_ body: (borrowing ServiceState) -> T) -> T? {
+        state.withLockIfAvailable { body($0) }
+    }
+
     /// Applies durable records one lock at a time: a reader between two of them sees a state
     /// that is still entirely on disk. `callBytes`, when given, has one entry per record: its
     /// `call` member already serialised, or nil.

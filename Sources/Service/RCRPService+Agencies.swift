@@ -128,7 +128,7 @@ extension RCRPService {
             let minutes = (decision["acknowledge_within_minutes"]?.intValue.map(Int.init),
                            decision["accept_within_minutes"]?.intValue.map(Int.init))
             let next = birth(kind: handoff.agencyKind, routing: HandoffRouting(entry), callID: handoff.callID,
-                             decisionID: handoff.decisionID, ruleMinutes: minutes, state: state, now: now, excluding: [agency.id])
+                             decisionID: handoff.decisionID, ruleMinutes: minutes, agencies: state.agencies, now: now, excluding: [agency.id])
             moved.cancelled.append(handoff.id)
             moved.births.append(next)
             moved.rerouted.append(["from": .string(handoff.id), "to": next.summary])

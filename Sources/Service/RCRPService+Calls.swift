@@ -79,12 +79,11 @@ extension RCRPService {
         let decision = ruleSet.decide(call)
         var keys = ["incident:\(call.incidentRef)"]
         if let reference = call.subject.reference { keys.append("subject:\(reference)") }
-        // What does not depend on the durable state is built here, on the event loop, in
-        // parallel with other requests; the committer, which decides one batch at a time,
-        // adds only what does (ids, time, flags, routing).
-        // The call and the decision are serialised here too, once: the committer splices the
-        // bytes into the record and the answer instead of serialising trees again.
-        // What the rule alone fixes comes from a cache (one rule decides many calls).
+        // Everything is built here, on the event loop, in parallel with other requests: first
+        // what does not depend on the durable state, then (below) what does (ids, time, flags,
+        // routing). The call and the decision are serialised once, and the record and the
+        // answer splice those bytes. What the rule alone fixes comes from a cache (one rule
+        // decides many calls).
         let callJSON = call.json
         let callBytes = call.jsonBytes
         let head = DecisionHead.of(decision)
@@ -92,12 +91,13 @@ extension RCRPService {
         Self.appendDecisionTail(of: decision, flags: [], to: &decisionTree)
         let unflagged = decisionTree
         let members = CreatedCall.DecisionMembers(head: head, decision)
-        try write(request, principal, conflictKeys: keys, responder: responder) { [self] state, now in
+        let reference = call.subject.reference
+        let decide: @Sendable (CallInputs, Date) -> WriteDecision = { [self] inputs, now in
             let callID = Identifier.make("c", at: now)
             let decisionID = Identifier.make("d", at: now)
-            let flags = repeatContactFlags(call: call, state: state, now: now)
+            let flags = repeatContactFlags(call: call, contacts: inputs.contacts, now: now)
             let births = handoffBirths(kinds: decision.agencyKinds, call: call, callID: callID, decisionID: decisionID,
-                                       decision: decision, state: state, now: now)
+                                       decision: decision, agencies: inputs.agencies, now: now)
             // The decision's members are shared by the record and the answer; setting `flags`
             // replaces the member in place, so the order is decisionFields' own.
             var fields = unflagged
@@ -119,7 +119,39 @@ extension RCRPService {
             return .writeRendered(type: "call.triaged", body: body, openBody: openRecord, status: 201, rendered: rendered, callBytes: callBytes,
                                   answer: { answer.json })
         }
+        // Decided here, against what the state holds now, so that the one committer does not
+        // have to: it uses this decision if the state still reads the same when the call's batch
+        // is formed, and decides again otherwise (an agency changed, or another call about the
+        // same subject was recorded in between). When the committer holds the state's lock,
+        // the loop leaves the deciding to it rather than wait.
+        let prepared = state.readIfFree { CallInputs($0, reference: reference) }.map { seen in
+            let now = clock()
+            return PreparedWrite(decision: decide(seen, now), decidedAt: now) { state in
+                CallInputs(state, reference: reference).reads(as: seen)
+            }
+        }
+        try write(request, principal, conflictKeys: keys, responder: responder, prepared: prepared) { state, now in
+            decide(CallInputs(state, reference: reference), now)
+        }
         return nil
+    }
+
+    /// What a new call's decision reads of the durable state, beyond the call and the rules:
+    /// the agencies it is routed among, and its subject's earlier contacts (repeat contact).
+    struct CallInputs: Sendable {
+        var agencies: AgencyDirectory
+        var contacts: [Date]?
+
+        init(_ state: borrowing ServiceState, reference: String?) {
+            agencies = state.agencies
+            contacts = reference.flatMap { state.subjectContacts[$0] }
+        }
+
+        /// Whether a decision made on `other` is the one these inputs give. Both are copies of
+        /// the state's own arrays, so an unchanged state compares by identity, not element by element.
+        func reads(as other: CallInputs) -> Bool {
+            agencies.agencies == other.agencies.agencies && contacts == other.contacts
+        }
     }
 
     // MARK: GET /v1/calls/{call_id} and GET /v1/calls
@@ -321,9 +353,14 @@ extension RCRPService {
 
     /// `repeat_contact` when this call makes N calls about the subject within D days (RCRP.md).
     func repeatContactFlags(call: Call, state: ServiceState, now: Date) -> [String] {
-        guard let reference = call.subject.reference else { return [] }
+        repeatContactFlags(call: call, contacts: call.subject.reference.flatMap { state.subjectContacts[$0] }, now: now)
+    }
+
+    /// The flags from the subject's earlier contacts (`subjectContacts` for its reference).
+    func repeatContactFlags(call: Call, contacts: [Date]?, now: Date) -> [String] {
+        guard call.subject.reference != nil else { return [] }
         let policy = configuration.repeatContact
-        let earlier = state.contacts(reference: reference, before: call.receivedAt ?? now, days: policy.days)
+        let earlier = ServiceState.contacts(in: contacts, before: call.receivedAt ?? now, days: policy.days)
         return earlier + 1 >= policy.calls ? ["repeat_contact"] : []
     }
 
@@ -351,10 +388,10 @@ extension RCRPService {
     }
 
     func handoffBirths(kinds: [AgencyKind], call: Call, callID: String, decisionID: String, decision: Decision,
-                       state: ServiceState, now: Date) -> [HandoffBirth] {
+                       agencies: AgencyDirectory, now: Date) -> [HandoffBirth] {
         kinds.uniqued().map { kind in
             birth(kind: kind, routing: HandoffRouting(call), callID: callID, decisionID: decisionID,
-                  ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), state: state, now: now)
+                  ruleMinutes: (decision.acknowledgeWithinMinutes, decision.acceptWithinMinutes), agencies: agencies, now: now)
         }
     }
 
@@ -362,8 +399,8 @@ extension RCRPService {
     /// or unroutable when none does, or when the call has no area to route by (it then escalates
     /// at once: a `*` agency is never chosen for a call whose area is unknown).
     func birth(kind: AgencyKind, routing: HandoffRouting, callID: String, decisionID: String, ruleMinutes: (acknowledge: Int?, accept: Int?),
-               state: ServiceState, now: Date, excluding: Set<String> = []) -> HandoffBirth {
-        let agency = routing.area.isEmpty ? nil : state.agencies.route(kind: kind, area: routing.area, excluding: excluding)
+               agencies: AgencyDirectory, now: Date, excluding: Set<String> = []) -> HandoffBirth {
+        let agency = routing.area.isEmpty ? nil : agencies.route(kind: kind, area: routing.area, excluding: excluding)
         let deadlines = agency.map { agency in
             HandoffDeadlines.compute(createdAt: now, ruleAcknowledgeMinutes: ruleMinutes.acknowledge, ruleAcceptMinutes: ruleMinutes.accept,
                                      agencyAcknowledgeMinutes: agency.acknowledgeWithinMinutes,
@@ -395,7 +432,7 @@ extension RCRPService {
         }
         let births = kinds.uniqued().filter { !covered.contains($0) }.map { kind in
             birth(kind: kind, routing: routing, callID: entry.id, decisionID: decisionID, ruleMinutes: ruleMinutes,
-                  state: state, now: now, excluding: excluding)
+                  agencies: state.agencies, now: now, excluding: excluding)
         }
         return (cancelled, births)
     }

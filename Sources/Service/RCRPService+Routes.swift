@@ -105,13 +105,24 @@ extension RCRPService {
 
     /// `write` for a deferred route: the committer answers through `responder` once the record is
     /// durable, so the request needs no task of its own while it waits for the fsync.
-    func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], responder: Responder,
+    func write(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], responder: Responder, prepared: PreparedWrite? = nil,
                decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) throws(APIError) {
-        let command = try writeCommand(request, principal, conflictKeys: conflictKeys, exclusive: false, decide: decide)
+        let command = try writeCommand(request, principal, conflictKeys: conflictKeys, exclusive: false, prepared: prepared, decide: decide)
         committer.submit(command, requestID: request.requestID) { responder.respond($0) }
     }
 
+    /// A write already decided on the event loop against what it read of the state then, with
+    /// the test the committer applies: if the state still reads the same, it records this
+    /// decision as it is; otherwise it decides again (`decide`) on the state it has.
+    struct PreparedWrite: Sendable {
+        var decision: WriteDecision
+        /// The time the decision was made at (its ids, timestamps and deadlines).
+        var decidedAt: Date
+        var stillValid: @Sendable (borrowing ServiceState) -> Bool
+    }
+
     private func writeCommand(_ request: HTTPRequest, _ principal: Principal, conflictKeys: [String], exclusive: Bool,
+                              prepared: PreparedWrite? = nil,
                               decide: @escaping @Sendable (ServiceState, Date) throws(APIError) -> WriteDecision) throws(APIError) -> Command {
         let idempotencyKey = request.headers["Idempotency-Key"]
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 || !key.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value < 0x7F }) {
@@ -121,74 +132,89 @@ extension RCRPService {
         let bodyHash = idempotencyKey == nil ? "" : SHA256.hex(Array("\(request.method.rawValue) \(request.path)\n".utf8) + request.body)
         var keys = conflictKeys
         if let key = idempotencyKey { keys.append("idempotency:" + IdempotencyEntry.storageKey(actor: principal.keyID, key: key)) }
-        let requestID = request.requestID
+        let shape = WriteShape(requestID: request.requestID, actor: principal.keyID, idempotencyKey: idempotencyKey, bodyHash: bodyHash)
+        // The record and the answer of the prepared decision, built here rather than by the committer.
+        let ready = prepared.map { (decision: shape.command(for: $0.decision, now: $0.decidedAt), stillValid: $0.stillValid) }
         return Command(conflictKeys: keys, exclusive: exclusive) { state, now in
             if let key = idempotencyKey, let entry = state.idempotentAnswer(actor: principal.keyID, key: key, now: now) {
                 guard entry.bodyHash == bodyHash else {
                     return .answer(APIError(422, "Unprocessable Content",
                                             detail: "This Idempotency-Key was used with a different request (method, path or body).",
                                             problems: [BodyProblem(field: "Idempotency-Key", problem: "was used with a different request")])
-                        .response(requestID: requestID))
+                        .response(requestID: shape.requestID))
                 }
                 var replay = HTTPResponse.json(entry.status, entry.response)
                 replay.headers.set("Idempotent-Replayed", "true")
                 return .answer(replay)
             }
+            if let ready, ready.stillValid(state) { return ready.decision }
             do throws(APIError) {
-                let type: String
-                var body: JSONObject
-                var serialized: [UInt8]?   // `body` as JSON so far, without its closing brace
-                var callBytes: [UInt8]?    // its `call` member serialised, for the fold
-                let status: Int
-                let response: HTTPResponse
-                var kept: JSONValue?   // the answer stored for replays when there is a key
-                switch try decide(state, now) {
-                case .unchanged(let status, let answer):
-                    return .answer(.json(status, answer))
-                case .write(let recordType, let recordBody, let answerStatus, let answer, let stored):
-                    type = recordType
-                    body = recordBody
-                    status = answerStatus
-                    response = .json(status, answer)
-                    kept = stored ?? answer
-                case .writeRendered(let recordType, let recordBody, let openBody, let answerStatus, let rendered, let call, let build):
-                    type = recordType
-                    body = recordBody
-                    serialized = openBody
-                    callBytes = call
-                    status = answerStatus
-                    if idempotencyKey != nil {
-                        // Replays serialize the stored value: send that same serialization now.
-                        let answer = build()
-                        kept = answer
-                        response = .json(status, answer)
-                    } else {
-                        response = HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: rendered)
-                    }
-                }
-                body["request_id"] = .string(requestID)
-                var idempotency: JSONValue?
-                if let key = idempotencyKey, let kept {
-                    idempotency = IdempotencyEntry(actor: principal.keyID, key: key, bodyHash: bodyHash, status: status,
-                                                   response: kept, at: now).json
-                    body["idempotency"] = idempotency
-                }
-                guard var bytes = serialized else {
-                    return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body)), answer: response)
-                }
-                // Both members are new to `body`, so they come last there too.
-                bytes.append(contentsOf: #","request_id":"#.utf8)
-                JSONValue.string(requestID).serialize(into: &bytes)
-                if let idempotency {
-                    bytes.append(contentsOf: #","idempotency":"#.utf8)
-                    idempotency.serialize(into: &bytes)
-                }
-                bytes.append(UInt8(ascii: "}"))
-                return .record(LedgerEvent(type: type, actor: principal.keyID, body: .object(body), serializedBody: bytes),
-                               answer: response, callBytes: callBytes)
+                return shape.command(for: try decide(state, now), now: now)
             } catch {
-                return .answer(error.response(requestID: requestID))
+                return .answer(error.response(requestID: shape.requestID))
             }
+        }
+    }
+
+    /// What a write's record carries besides what it decided: its request id, and the answer kept
+    /// for replays when it has an `Idempotency-Key`.
+    private struct WriteShape: Sendable {
+        var requestID: String
+        var actor: String
+        var idempotencyKey: String?
+        var bodyHash: String
+
+        func command(for decided: WriteDecision, now: Date) -> CommandDecision {
+            let type: String
+            var body: JSONObject
+            var serialized: [UInt8]?   // `body` as JSON so far, without its closing brace
+            var callBytes: [UInt8]?    // its `call` member serialised, for the fold
+            let status: Int
+            let response: HTTPResponse
+            var kept: JSONValue?   // the answer stored for replays when there is a key
+            switch decided {
+            case .unchanged(let status, let answer):
+                return .answer(.json(status, answer))
+            case .write(let recordType, let recordBody, let answerStatus, let answer, let stored):
+                type = recordType
+                body = recordBody
+                status = answerStatus
+                response = .json(status, answer)
+                kept = stored ?? answer
+            case .writeRendered(let recordType, let recordBody, let openBody, let answerStatus, let rendered, let call, let build):
+                type = recordType
+                body = recordBody
+                serialized = openBody
+                callBytes = call
+                status = answerStatus
+                if idempotencyKey != nil {
+                    // Replays serialize the stored value: send that same serialization now.
+                    let answer = build()
+                    kept = answer
+                    response = .json(status, answer)
+                } else {
+                    response = HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: rendered)
+                }
+            }
+            body["request_id"] = .string(requestID)
+            var idempotency: JSONValue?
+            if let key = idempotencyKey, let kept {
+                idempotency = IdempotencyEntry(actor: actor, key: key, bodyHash: bodyHash, status: status, response: kept, at: now).json
+                body["idempotency"] = idempotency
+            }
+            guard var bytes = serialized else {
+                return .record(LedgerEvent(type: type, actor: actor, body: .object(body)), answer: response)
+            }
+            // Both members are new to `body`, so they come last there too.
+            bytes.append(contentsOf: #","request_id":"#.utf8)
+            JSONValue.string(requestID).serialize(into: &bytes)
+            if let idempotency {
+                bytes.append(contentsOf: #","idempotency":"#.utf8)
+                idempotency.serialize(into: &bytes)
+            }
+            bytes.append(UInt8(ascii: "}"))
+            return .record(LedgerEvent(type: type, actor: actor, body: .object(body), serializedBody: bytes),
+                           answer: response, callBytes: callBytes)
         }
     }
 

@@ -25,6 +25,38 @@ import Testing
         #expect(recorded.prefix(2).allSatisfy { $0.body["decision"]?["flags"] == [] })
     }
 
+    /// A call is decided on its event loop against the state it finds there; the committer keeps
+    /// that decision only if the state still reads the same. Here an agency that covers the call's
+    /// area is registered after the call was decided on the loop but before its batch: the call
+    /// must be routed to it, not recorded unroutable. (The test above covers the other input,
+    /// earlier calls about the same subject.)
+    @Test func aCallDecidedBeforeAnAgencyChangeIsDecidedAgainOnTheNewState() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let outside = "E09000001"   // no adult social care agency covers it (LiveService.agencies)
+        live.ledger.hold()
+        let registered = Task {
+            try await live.request("POST", "/v1/agencies", key: "dev-admin",
+                                   json: ["id": "london-asc", "name": "London ASC", "kind": "adult_social_care", "areas": ["E09*"]])
+        }
+        while live.ledger.heldAppends == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let call = Task {
+            try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-LATE", area: outside, subject: nil))
+        }
+        // Long enough for the call to be read, decided on its loop and queued behind the agency.
+        try await Task.sleep(for: .milliseconds(150))
+        live.ledger.release()
+        #expect(try await registered.value.status == 201)
+        let created = try await call.value
+        #expect(created.status == 201)
+        let handoff = try #require(created.json["handoffs"]?.arrayValue?.first { $0["agency_kind"] == "adult_social_care" })
+        #expect(handoff["agency_id"] == "london-asc")
+        #expect(handoff["status"] == "pending")
+        // The record says the same as the answer.
+        let recorded = try #require(try live.records().last { $0.type == "call.triaged" })
+        #expect(recorded.body["handoffs"]?.arrayValue?.contains { $0["agency_id"] == "london-asc" } == true)
+    }
+
     @Test func concurrentMovesOnOneHandoffNeverBothWin() async throws {
         let live = try await LiveService()
         defer { Task { await live.stop() } }
