@@ -119,6 +119,8 @@ public final class FileLedger: Ledger {
         /// `headHash` as the String the next record's `prevHash` shares.
         var headHashText: String
         let hasher = SHA256Context()
+        /// Set while the segment is open with `O_DIRECT` (`FileLedgerOptions.directIO`).
+        var direct: DirectStaging?
     }
 
     /// What readers may see: only records an fsync has covered.
@@ -207,17 +209,24 @@ public final class FileLedger: Ledger {
             let lastEnd = segments[segments.count - 1].end
             let last = segments[segments.count - 1]
             // Not O_APPEND: batches are written at the data end, into the zeros kept after it.
-            let fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY)
+            var fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY)
             // The zeros kept after the data end (if any) are the file's size beyond it.
             var info = stat()
             let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : lastEnd
+            var direct: DirectStaging?
+            if options.directIO, let opened = try directWriter(last.file, end: lastEnd, open: options.openDirect) {
+                POSIXFile.closeFile(fd)
+                (fd, direct) = opened
+            }
             let headSeq = expectedSeq - 1
             let headHash = String(decoding: prevHash, as: UTF8.self)
             let writer = Writer(
                 fd: fd, lockFD: lockFD, segment: last.file, size: lastEnd, zeroEnd: max(lastEnd, fileSize),
-                segmentRecords: headSeq + 1 - last.file.firstSeq, headSeq: headSeq, headHash: prevHash, headHashText: headHash)
+                segmentRecords: headSeq + 1 - last.file.firstSeq, headSeq: headSeq, headHash: prevHash, headHashText: headHash,
+                direct: direct)
             logger.info("ledger opened", metadata: [
                 "directory": "\(directory)", "segments": "\(segments.count)", "head_seq": "\(headSeq)", "head_hash": "\(headHash)",
+                "direct_io": "\(direct != nil)",
             ])
             let ledger = FileLedger(directory: directory, options: options, clock: clock, writer: writer,
                                     committed: Committed(segments: segments, headSeq: headSeq, headHash: headHash))
@@ -227,6 +236,26 @@ public final class FileLedger: Ledger {
             return ledger
         } catch {
             POSIXFile.closeFile(lockFD)
+            throw error
+        }
+    }
+
+    /// The segment opened for writing with `O_DIRECT`, with the staging buffer holding the block
+    /// its data ends in (read back from the file); nil where `O_DIRECT` is refused.
+    private static func directWriter(_ file: SegmentFile, end: Int, open: (String) -> Int32?) throws(LedgerError)
+        -> (fd: Int32, staging: DirectStaging)? {
+        guard let fd = open(file.path) else { return nil }
+        let start = DirectStaging.roundDown(end)
+        do throws(LedgerError) {
+            let reader = try POSIXFile.openFile(file.path, flags: O_RDONLY)
+            defer { POSIXFile.closeFile(reader) }
+            let tail = try POSIXFile.readBytes(reader, offset: start, count: end - start, path: file.path)
+            guard tail.count == end - start else { throw .io("read \(file.path): the data ends before \(end)") }
+            let staging = DirectStaging()
+            staging.setTail(tail)
+            return (fd, staging)
+        } catch {
+            POSIXFile.closeFile(fd)
             throw error
         }
     }
@@ -464,6 +493,7 @@ public final class FileLedger: Ledger {
                     pending.complete(.success(records))
                 }
             }
+            // Direct writes cache nothing, but start-up's scan and the audit's reads do.
             if options.dropSyncedPages, let last = batches.last { releaseSyncedPages(fd: last.fd, end: last.outcome.end) }
             // While the callers just resumed come back with their next appends.
             if let last = batches.last?.outcome, last.zeroEnd - last.end < Self.fillBelow(options.zeroFillBytes) {
@@ -502,8 +532,18 @@ public final class FileLedger: Ledger {
         // batch can never land in a range being zero-filled. The sync is made outside it.
         let target: (fd: Int32, path: String, error: Int32?)? = writer.withLock { w in
             guard w.fd >= 0, w.zeroEnd - w.size < Self.fillBelow(chunk), w.zeroEnd < options.segmentBytes else { return nil }
-            let code = Self.zeroChunk(count: chunk).withUnsafeBytes { options.write(w.fd, $0, w.zeroEnd) }
-            if code == nil { w.zeroEnd += chunk }
+            let code: Int32?
+            if w.direct != nil {
+                // Whole blocks from the first block boundary at or after the zeros' end (the
+                // bytes between are already zeros in the file's last block).
+                let start = DirectStaging.roundUp(w.zeroEnd)
+                let zeros = DirectStaging.zeros(count: DirectStaging.roundUp(chunk))
+                code = options.write(w.fd, zeros, start)
+                if code == nil { w.zeroEnd = start + zeros.count }
+            } else {
+                code = Self.zeroChunk(count: chunk).withUnsafeBytes { options.write(w.fd, $0, w.zeroEnd) }
+                if code == nil { w.zeroEnd += chunk }
+            }
             return (w.fd, w.segment.path, code)
         }
         guard let target else { return }
@@ -634,11 +674,25 @@ public final class FileLedger: Ledger {
                 }
                 outcome.records.append(records)
             }
-            if let code = buffer.withUnsafeBytes({ options.write(w.fd, $0, w.size) }) {
+            let code: Int32?
+            var written = w.size + buffer.count
+            if let direct = w.direct {
+                // From the block the data ends in, padded with zeros to a block.
+                let (fd, start) = (w.fd, w.size - direct.tailCount)
+                code = buffer.withUnsafeBytes { bytes in
+                    direct.write(bytes) { whole in
+                        written = start + whole.count
+                        return options.write(fd, whole, start)
+                    }
+                }
+            } else {
+                code = buffer.withUnsafeBytes { options.write(w.fd, $0, w.size) }
+            }
+            if let code {
                 return (.failure(.failed(reason: "write to \(w.segment.path) failed: \(POSIXFile.errorText(code))")), retired)
             }
             w.size += buffer.count
-            w.zeroEnd = max(w.zeroEnd, w.size)
+            w.zeroEnd = max(w.zeroEnd, written)
             outcome.zeroEnd = w.zeroEnd
             w.segmentRecords = segmentRecords
             w.headSeq = seq
@@ -679,7 +733,17 @@ public final class FileLedger: Ledger {
                 POSIXFile.closeFile(fd)
                 throw error
             }
-            w.fd = fd
+            // The header went through the page cache (it is not a whole block); from here on
+            // the segment is written directly, like the one before it.
+            var opened: (fd: Int32, staging: DirectStaging)?
+            do throws(LedgerError) {
+                if options.directIO { opened = try Self.directWriter(file, end: SegmentFile.headerSize, open: options.openDirect) }
+            } catch {
+                POSIXFile.closeFile(fd)
+                throw error
+            }
+            if opened != nil { POSIXFile.closeFile(fd) }
+            (w.fd, w.direct) = opened.map { ($0.fd, $0.staging) } ?? (fd, nil)
             w.segment = file
             w.size = SegmentFile.headerSize
             w.zeroEnd = SegmentFile.headerSize
@@ -714,6 +778,12 @@ public final class FileLedger: Ledger {
 
     public var failure: String? {
         intake.withLock { $0.failure }
+    }
+
+    /// Whether the last segment is written with `O_DIRECT` (`FileLedgerOptions.directIO`, where
+    /// the file system takes it).
+    public var writesDirectly: Bool {
+        writer.withLock { $0.direct != nil }
     }
 
     /// Stops taking appends, lets those already waiting commit, and closes the files.

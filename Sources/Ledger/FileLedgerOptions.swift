@@ -30,9 +30,19 @@ public struct FileLedgerOptions: Sendable {
     /// only takes memory; and every fresh page costs a fault and a clear that a recycled one
     /// does not (docs/LEDGER.md, "Page cache").
     public var dropSyncedPages: Bool = true
+    /// Write the last segment with `O_DIRECT` where the file system takes it (Linux; otherwise,
+    /// and where `open` refuses the flag, the page cache is used as before). Batches then go
+    /// from one reused, block-aligned buffer straight to the disk: no page-cache page is taken,
+    /// filled and dropped per 4 KiB of records, and a failed write is reported by that write.
+    /// Each write starts at the block the data ends in and is padded with zeros to a block
+    /// (docs/LEDGER.md, "Direct I/O").
+    public var directIO: Bool = true
     /// Writes a batch (or a chunk of zeros) to a segment at an offset: nil, or the errno it
     /// failed with. Tests inject failures here.
     var write: @Sendable (Int32, UnsafeRawBufferPointer, Int) -> Int32? = { fd, bytes, offset in POSIXFile.writeAll(fd, bytes, at: offset) }
+    /// Opens a segment for writing with `O_DIRECT`, or nil where that is refused. Tests inject
+    /// the refusal here (every file system this runs on may take the flag).
+    var openDirect: @Sendable (String) -> Int32? = { POSIXFile.openDirect($0) }
     /// Called after each group commit's sync with its duration in seconds and the number of
     /// records it made durable (for the fsync-latency metric); on the sync queue, so keep it quick.
     public var syncObserver: (@Sendable (_ seconds: Double, _ records: Int) -> Void)?

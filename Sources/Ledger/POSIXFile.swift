@@ -33,6 +33,26 @@ enum POSIXFile {
         #endif
     }
 
+    /// `O_DIRECT`, which Swift's Glibc module does not export (it needs `_GNU_SOURCE`); its
+    /// value differs by architecture. nil where the ledger does not use it.
+    static var directFlag: Int32? {
+        #if os(Linux) && (arch(x86_64) || arch(i386))
+        0o40000
+        #elseif os(Linux) && (arch(arm64) || arch(arm))
+        0o200000
+        #else
+        nil
+        #endif
+    }
+
+    /// Opens `path` for writing with `O_DIRECT`, or returns nil where the platform or the file
+    /// system does not take it (the caller then writes through the page cache).
+    static func openDirect(_ path: String) -> Int32? {
+        guard let flag = directFlag else { return nil }
+        let fd = open(path, O_WRONLY | O_CLOEXEC | flag)
+        return fd >= 0 ? fd : nil
+    }
+
     static func closeFile(_ fd: Int32) {
         _ = close(fd)
     }

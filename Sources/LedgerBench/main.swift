@@ -24,6 +24,8 @@ struct Arguments {
     var verify = true
     /// FileLedgerOptions.zeroFillBytes (0: no zeros ahead of the data, as before they existed).
     var zeroFill = FileLedgerOptions().zeroFillBytes
+    /// FileLedgerOptions.directIO (`--direct-io no`: through the page cache, as before it).
+    var directIO = FileLedgerOptions().directIO
 
     init(_ args: [String]) {
         var rest = args.dropFirst()
@@ -41,6 +43,7 @@ struct Arguments {
             case "--segment-bytes": segmentBytes = Int(value)!
             case "--verify": verify = value != "no"
             case "--zero-fill": zeroFill = Int(value)!
+            case "--direct-io": directIO = value != "no"
             default: fatalError("unknown flag \(flag); modes: throughput latency replay all")
             }
         }
@@ -75,6 +78,7 @@ func quietOptions(_ a: Arguments) -> FileLedgerOptions {
     var options = FileLedgerOptions()
     options.logger.logLevel = .error
     options.zeroFillBytes = a.zeroFill
+    options.directIO = a.directIO
     return options
 }
 

@@ -63,6 +63,7 @@ import Testing
         let dir = TemporaryDirectory()
         var options = LedgerFixture.options()
         options.dropSyncedPages = false
+        options.directIO = false
         let ledger = try FileLedger.open(directory: dir.ledger, options: options)
         try await Self.appendMiB(ledger, 4)
         let cached = try Self.cachedBytes(dir.ledger + "/00000000000000000001.log", count: 3 << 20)
@@ -70,6 +71,23 @@ import Testing
         // The control: the kernel keeps freshly written pages unless told (on a quiet machine
         // with memory to spare, which is where tests run).
         #expect(cached > 2 << 20, "only \(cached) bytes cached")
+        #endif
+    }
+
+    /// Written with `O_DIRECT`, records never enter the page cache, even with the drops off.
+    @Test func directWritesLeaveNothingInThePageCache() async throws {
+        #if os(Linux)
+        let dir = TemporaryDirectory()
+        var options = LedgerFixture.options()
+        options.dropSyncedPages = false
+        let ledger = try FileLedger.open(directory: dir.ledger, options: options)
+        // Where the file system refuses O_DIRECT the ledger writes through the cache, which the
+        // test above covers; DirectIOTests checks that the choice follows the file system.
+        guard ledger.writesDirectly else { ledger.close(); return }
+        try await Self.appendMiB(ledger, 4)
+        let cached = try Self.cachedBytes(dir.ledger + "/00000000000000000001.log", count: 3 << 20)
+        ledger.close()
+        #expect(cached == 0, "\(cached) bytes cached")
         #endif
     }
 

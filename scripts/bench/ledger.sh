@@ -14,6 +14,7 @@
 #   scripts/bench/ledger.sh [all|latency|throughput|replay] [LedgerBench flags]
 #   e.g. scripts/bench/ledger.sh throughput --events 200000 --appenders 64
 #   --zero-fill 0 runs without the zero region (as before it existed), for before/after runs.
+#   --direct-io no writes through the page cache (as before O_DIRECT), likewise.
 #
 # Runs on the disk holding LEDGER_BENCH_DIR (default .build/ledger-bench, removed afterwards);
 # the replay fixture needs ~1.6 GB there. The machine's load is printed before and after:
