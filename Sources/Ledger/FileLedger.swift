@@ -170,7 +170,7 @@ public final class FileLedger: Ledger {
             POSIXFile.closeFile(lockFD)
             throw .io("\(directory) is in use by another process (\(lockPath) is locked)")
         }
-        do {
+        do throws(LedgerError) {
             // The directories may have just been created: make their entries durable too.
             try POSIXFile.syncDirectory(directory)
             if let slash = directory.lastIndex(of: "/") {
@@ -214,9 +214,14 @@ public final class FileLedger: Ledger {
             var info = stat()
             let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : lastEnd
             var direct: DirectStaging?
-            if options.directIO, let opened = try directWriter(last.file, end: lastEnd, open: options.openDirect) {
+            do throws(LedgerError) {
+                if options.directIO, let opened = try directWriter(last.file, end: lastEnd, open: options.openDirect) {
+                    POSIXFile.closeFile(fd)
+                    (fd, direct) = opened
+                }
+            } catch {
                 POSIXFile.closeFile(fd)
-                (fd, direct) = opened
+                throw error
             }
             let headSeq = expectedSeq - 1
             let headHash = String(decoding: prevHash, as: UTF8.self)
