@@ -80,7 +80,8 @@ final class DirectStaging: @unchecked Sendable {
         return nil
     }
 
-    /// `count` zeros, block-aligned, shared by every zero fill of that size (never written to).
+    /// `count` zeros, block-aligned, shared by every zero fill of that size, direct or not
+    /// (never written to; the chunk size does not change, so there is one).
     static func zeros(count: Int) -> UnsafeRawBufferPointer {
         let address = zeroChunks.withLock { chunks -> UInt in
             if let address = chunks[count] { return address }

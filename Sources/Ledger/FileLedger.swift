@@ -537,18 +537,11 @@ public final class FileLedger: Ledger {
         // batch can never land in a range being zero-filled. The sync is made outside it.
         let target: (fd: Int32, path: String, error: Int32?)? = writer.withLock { w in
             guard w.fd >= 0, w.zeroEnd - w.size < Self.fillBelow(chunk), w.zeroEnd < options.segmentBytes else { return nil }
-            let code: Int32?
-            if w.direct != nil {
-                // Whole blocks from the first block boundary at or after the zeros' end (the
-                // bytes between are already zeros in the file's last block).
-                let start = DirectStaging.roundUp(w.zeroEnd)
-                let zeros = DirectStaging.zeros(count: DirectStaging.roundUp(chunk))
-                code = options.write(w.fd, zeros, start)
-                if code == nil { w.zeroEnd = start + zeros.count }
-            } else {
-                code = Self.zeroChunk(count: chunk).withUnsafeBytes { options.write(w.fd, $0, w.zeroEnd) }
-                if code == nil { w.zeroEnd += chunk }
-            }
+            // Written directly: whole blocks from the first block boundary at or after the zeros'
+            // end (the bytes between are already zeros, in the file's last block).
+            let (start, count) = w.direct == nil ? (w.zeroEnd, chunk) : (DirectStaging.roundUp(w.zeroEnd), DirectStaging.roundUp(chunk))
+            let code = options.write(w.fd, DirectStaging.zeros(count: count), start)
+            if code == nil { w.zeroEnd = start + count }
             return (w.fd, w.segment.path, code)
         }
         guard let target else { return }
@@ -565,16 +558,6 @@ public final class FileLedger: Ledger {
     /// The zeros left ahead of the data below which the next chunk is added: half a chunk, so
     /// the writer (~100 KB a commit with 64 appenders) is many commits away from running out.
     private static func fillBelow(_ chunk: Int) -> Int { chunk / 2 }
-
-    private static let zeros = Mutex<[UInt8]>([])
-
-    /// A buffer of `count` zeros, allocated once (the chunk size does not change).
-    private static func zeroChunk(count: Int) -> [UInt8] {
-        zeros.withLock { buffer in
-            if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
-            return buffer
-        }
-    }
 
     /// Before a sync, waits briefly for the callers the previous sync returned, if that many are
     /// busy appending again, so that one fdatasync covers both cohorts instead of the two
