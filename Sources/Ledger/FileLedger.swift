@@ -209,20 +209,11 @@ public final class FileLedger: Ledger {
             let lastEnd = segments[segments.count - 1].end
             let last = segments[segments.count - 1]
             // Not O_APPEND: batches are written at the data end, into the zeros kept after it.
-            var fd = try POSIXFile.openFile(last.file.path, flags: O_WRONLY)
+            let buffered = try POSIXFile.openFile(last.file.path, flags: O_WRONLY)
             // The zeros kept after the data end (if any) are the file's size beyond it.
             var info = stat()
-            let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : lastEnd
-            var direct: DirectStaging?
-            do throws(LedgerError) {
-                if options.directIO, let opened = try directWriter(last.file, end: lastEnd, open: options.openDirect) {
-                    POSIXFile.closeFile(fd)
-                    (fd, direct) = opened
-                }
-            } catch {
-                POSIXFile.closeFile(fd)
-                throw error
-            }
+            let fileSize = fstat(buffered, &info) == 0 ? Int(info.st_size) : lastEnd
+            let (fd, direct) = try preferDirect(buffered, last.file, end: lastEnd, options: options)
             let headSeq = expectedSeq - 1
             let headHash = String(decoding: prevHash, as: UTF8.self)
             let writer = Writer(
@@ -245,11 +236,13 @@ public final class FileLedger: Ledger {
         }
     }
 
-    /// The segment opened for writing with `O_DIRECT`, with the staging buffer holding the block
-    /// its data ends in (read back from the file); nil where `O_DIRECT` is refused.
-    private static func directWriter(_ file: SegmentFile, end: Int, open: (String) -> Int32?) throws(LedgerError)
-        -> (fd: Int32, staging: DirectStaging)? {
-        guard let fd = open(file.path) else { return nil }
+    /// The descriptor to write the segment with: `buffered` (open through the page cache), or,
+    /// when `options.directIO` and the file system take it, one opened with `O_DIRECT` and the
+    /// staging buffer holding the block the data (ending at `end`) ends in, read back from the
+    /// file. `buffered` is closed when it is swapped, and when this throws.
+    private static func preferDirect(_ buffered: Int32, _ file: SegmentFile, end: Int, options: FileLedgerOptions) throws(LedgerError)
+        -> (fd: Int32, direct: DirectStaging?) {
+        guard options.directIO, let fd = options.openDirect(file.path) else { return (buffered, nil) }
         let start = DirectStaging.roundDown(end)
         do throws(LedgerError) {
             let reader = try POSIXFile.openFile(file.path, flags: O_RDONLY)
@@ -258,9 +251,11 @@ public final class FileLedger: Ledger {
             guard tail.count == end - start else { throw .io("read \(file.path): the data ends before \(end)") }
             let staging = DirectStaging()
             staging.setTail(tail)
+            POSIXFile.closeFile(buffered)
             return (fd, staging)
         } catch {
             POSIXFile.closeFile(fd)
+            POSIXFile.closeFile(buffered)
             throw error
         }
     }
@@ -723,15 +718,7 @@ public final class FileLedger: Ledger {
             }
             // The header went through the page cache (it is not a whole block); from here on
             // the segment is written directly, like the one before it.
-            var opened: (fd: Int32, staging: DirectStaging)?
-            do throws(LedgerError) {
-                if options.directIO { opened = try Self.directWriter(file, end: SegmentFile.headerSize, open: options.openDirect) }
-            } catch {
-                POSIXFile.closeFile(fd)
-                throw error
-            }
-            if opened != nil { POSIXFile.closeFile(fd) }
-            (w.fd, w.direct) = opened.map { ($0.fd, $0.staging) } ?? (fd, nil)
+            (w.fd, w.direct) = try Self.preferDirect(fd, file, end: SegmentFile.headerSize, options: options)
             w.segment = file
             w.size = SegmentFile.headerSize
             w.zeroEnd = SegmentFile.headerSize
