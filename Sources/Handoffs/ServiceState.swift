@@ -26,6 +26,9 @@ public struct ServiceState: Sendable {
     public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
     public internal(set) var dataReads: UInt64 = 0
+    /// What the record being applied changed so far (`apply` returns it; not part of the state's
+    /// meaning, and empty between records).
+    private var effects = FoldEffects()
 
     /// The collections a snapshot shares are split finer: the batch after a snapshot copies each
     /// shard it touches, and a batch touches a few dozen (4,096 measured: see docs/SERVICE.md).
@@ -35,11 +38,13 @@ public struct ServiceState: Sendable {
 
     /// Applies one ledger record; records must come in sequence order. `callBytes`: the record's
     /// `call` member as `serialized()` writes it, when the writer has it (kept as the call's
-    /// bytes instead of serialising the tree again; see `CallEntry`).
+    /// bytes instead of serialising the tree again; see `CallEntry`). Returns the feeds it changed.
+    @discardableResult
     public mutating func apply(seq: UInt64, at: Date, type: String, actor: String, body: JSONValue,
-                               callBytes: [UInt8]? = nil) throws(StateFoldError) {
+                               callBytes: [UInt8]? = nil) throws(StateFoldError) -> FoldEffects {
         func fail(_ reason: String) -> StateFoldError { StateFoldError(seq: seq, type: type, reason: reason) }
         guard seq > lastSeq else { throw fail("out of order after \(lastSeq)") }
+        defer { effects = FoldEffects() }
         var moveAnswer: JSONValue?
         switch type {
         case "agency.registered", "agency.updated":
@@ -148,6 +153,7 @@ public struct ServiceState: Sendable {
             if idempotency[key]?.at == storedAt { idempotency.removeValue(forKey: key) }
         }
         lastSeq = seq
+        return effects
     }
 
     /// The move a `handoff.*` record describes.
@@ -263,9 +269,11 @@ public struct ServiceState: Sendable {
         assert(deadlines.first.map { handoffs[$0.handoffID]?.nextDeadline == $0.deadline } ?? true)
         if let agencyID = handoff.agencyID {
             agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
+            effects.noteAgency(agencyID)
         }
         if handoff.lastStepChangedControlRoomList {
             escalations.record(handoff.id, seq: handoff.changedSeq)
+            effects.escalations = true
         }
     }
 }

@@ -47,15 +47,16 @@ final class Committer: Sendable {
     private let maxBatch: Int
     private let logger: Logger
     private let metrics: ServiceMetrics
-    /// Called with each batch's records once they are applied and the batch is answered (wakes
-    /// long polls, counts, logs, snapshots): a commit's answers never wait for the poll fan-out.
+    /// Called with each batch's records, and the feeds they changed, once they are applied and the
+    /// batch is answered (wakes long polls, counts, logs, snapshots): a commit's answers never
+    /// wait for the poll fan-out.
     private let applied = Mutex<AppliedHandler?>(nil)
 
     /// The closure inside a struct: a bare function type stored in a Mutex is reabstracted on
     /// every `withLock` (inout) access, so each batch wrapped it in two more thunks and the
     /// call chain grew without bound (deeper stacks and more CPU with every batch).
     private struct AppliedHandler: Sendable {
-        let body: @Sendable ([LedgerRecord]) -> Void
+        let body: @Sendable ([LedgerRecord], FoldEffects) -> Void
     }
 
     init(ledger: any Ledger, state: DurableState, clock: @escaping @Sendable () -> Date, maxBatch: Int,
@@ -69,7 +70,7 @@ final class Committer: Sendable {
     }
 
     /// Sets what runs after each batch is applied (the service, once it is fully built).
-    func onApplied(_ body: @escaping @Sendable ([LedgerRecord]) -> Void) {
+    func onApplied(_ body: @escaping @Sendable ([LedgerRecord], FoldEffects) -> Void) {
         applied.withLock { $0 = AppliedHandler(body: body) }
     }
 
@@ -198,10 +199,11 @@ final class Committer: Sendable {
         }
         var fates = [Fate](repeating: .unknown, count: events.count)
         var records: [LedgerRecord] = []
+        var effects = FoldEffects()
         var failed: String?
         if !events.isEmpty {
             do {
-                records = try append(events, callBytes: callBytes)
+                records = try append(events, callBytes: callBytes, effects: &effects)
                 for index in fates.indices { fates[index] = .durable }
             } catch .recordTooLarge {
                 // Nothing was written: append one by one, so that one oversized record is refused
@@ -209,7 +211,7 @@ final class Committer: Sendable {
                 // answer even if a later one fails.
                 for (index, event) in events.enumerated() {
                     do {
-                        records += try append([event], callBytes: [callBytes[index]])
+                        records += try append([event], callBytes: [callBytes[index]], effects: &effects)
                         fates[index] = .durable
                     } catch .recordTooLarge {
                         fates[index] = .tooLarge
@@ -246,18 +248,19 @@ final class Committer: Sendable {
                     .response(requestID: item.requestID))
             }
         }
-        if !records.isEmpty { applied.withLock { $0 }?.body(records) }
+        if !records.isEmpty { applied.withLock { $0 }?.body(records, effects) }
     }
 
     private let foldFailure = Mutex<String?>(nil)
 
-    /// One ledger append (one fsync), then the records applied to the state.
-    private func append(_ events: [LedgerEvent], callBytes: [[UInt8]?]) throws(LedgerError) -> [LedgerRecord] {
+    /// One ledger append (one fsync), then the records applied to the state (what they changed
+    /// is added to `effects`).
+    private func append(_ events: [LedgerEvent], callBytes: [[UInt8]?], effects: inout FoldEffects) throws(LedgerError) -> [LedgerRecord] {
         let started = ContinuousClock.now
         let records = try ledger.appendWaiting(events).get()
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
         do {
-            try state.apply(records, callBytes: callBytes)
+            effects.merge(try state.apply(records, callBytes: callBytes))
         } catch {
             // The fold refused what the ledger now holds: memory no longer matches disk.
             foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }

@@ -22,8 +22,9 @@ final class DurableState: Sendable {
 
     /// Applies durable records one lock at a time: a reader between two of them sees a state
     /// that is still entirely on disk. `callBytes`, when given, has one entry per record: its
-    /// `call` member already serialised, or nil.
-    func apply(_ records: [LedgerRecord], callBytes: [[UInt8]?] = []) throws(StateFoldError) {
+    /// `call` member already serialised, or nil. Returns the feeds the records changed.
+    @discardableResult
+    func apply(_ records: [LedgerRecord], callBytes: [[UInt8]?] = []) throws(StateFoldError) -> FoldEffects {
         var held = Duration.zero
         // Whether a large collection grew (rehashed) in this batch, from its capacities.
         let capacity = state.withLock { $0.largestCapacities }
@@ -42,14 +43,17 @@ final class DurableState: Sendable {
             }
         }
         let hinted = callBytes.count == records.count
+        var effects = FoldEffects()
         for (index, record) in records.enumerated() {
-            try state.withLock { (state: inout ServiceState) throws(StateFoldError) in
+            let applied = try state.withLock { (state: inout ServiceState) throws(StateFoldError) -> FoldEffects in
                 let started = ContinuousClock.now
                 defer { held += ContinuousClock.now - started }
-                try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body,
-                                callBytes: hinted ? callBytes[index] : nil)
+                return try state.apply(seq: record.seq, at: record.at, type: record.type, actor: record.actor, body: record.body,
+                                       callBytes: hinted ? callBytes[index] : nil)
             }
+            effects.merge(applied)
         }
+        return effects
     }
 
     /// What a snapshot encodes; it shares storage with the state until the committer next

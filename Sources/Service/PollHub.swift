@@ -78,9 +78,13 @@ final class PollHub: Sendable {
         _ = remove(waiter)
     }
 
-    /// Wakes every poll waiting on these topics.
+    /// Wakes every poll waiting on these topics (by name: `agency:<id>`, `escalations`).
     func notify(_ topics: Set<String>) {
-        let keys = topics.compactMap(PollTopic.init)
+        notify(topics.compactMap(PollTopic.init))
+    }
+
+    /// Wakes every poll waiting on these topics.
+    func notify(_ keys: [PollTopic]) {
         guard !keys.isEmpty else { return }
         let woken = waiters.withLock { waiters -> [any PollWaiter] in
             var woken: [any PollWaiter] = []

@@ -65,7 +65,7 @@ public final class RCRPService: Sendable {
         }
         state.replace(with: folded)
         snapshots.withLock { $0.seq = snapshotSeq }
-        committer.onApplied { [weak self] records in self?.recordsApplied(records) }
+        committer.onApplied { [weak self] records, effects in self?.recordsApplied(records, effects) }
     }
 
     public var observer: any HTTPServerObserver { ServiceObserver(metrics: metrics) }
@@ -155,28 +155,20 @@ public final class RCRPService: Sendable {
 
     // MARK: - After each durable batch
 
-    private func recordsApplied(_ records: [LedgerRecord]) {
-        var topics = Set<String>()
+    private func recordsApplied(_ records: [LedgerRecord], _ effects: FoldEffects) {
         var escalated: [String] = []
         var decided: [String] = []
-        let lastSeq = state.read { state -> UInt64 in
-            for record in records {
-                for id in RCRPService.handoffIDs(in: record.body) {
-                    guard let handoff = state.handoffs[id] else { continue }
-                    if let agencyID = handoff.agencyID { topics.insert("agency:\(agencyID)") }
-                    if handoff.lastStepChangedControlRoomList {
-                        topics.insert("escalations")
-                    }
-                }
-                if record.type == "handoff.escalated", let cause = record.body["cause"]?.stringValue { escalated.append(cause) }
-                // Counted from the durable records, so an idempotent replay is not a new decision.
-                if record.type == "call.triaged" || record.type == "call.overridden",
-                   let outcome = record.body["decision"]?["outcome"]?.stringValue {
-                    decided.append(outcome)
-                }
+        for record in records {
+            if record.type == "handoff.escalated", let cause = record.body["cause"]?.stringValue { escalated.append(cause) }
+            // Counted from the durable records, so an idempotent replay is not a new decision.
+            if record.type == "call.triaged" || record.type == "call.overridden",
+               let outcome = record.body["decision"]?["outcome"]?.stringValue {
+                decided.append(outcome)
             }
-            return state.lastSeq
         }
+        // The fold said which feeds changed: wake their polls.
+        var topics = effects.agencyIDs.map(PollTopic.agency)
+        if effects.escalations { topics.append(.escalations) }
         polls.notify(topics)
         for cause in escalated { metrics.escalated(cause: cause) }
         for outcome in decided { metrics.decided(outcome: outcome) }
@@ -188,7 +180,7 @@ public final class RCRPService: Sendable {
                 "request_id": "\(record.body["request_id"]?.stringValue ?? "-")",
             ])
         }
-        snapshotIfDue(lastSeq: lastSeq)
+        snapshotIfDue(lastSeq: state.read { $0.lastSeq })
     }
 
     static func handoffIDs(in body: JSONValue) -> [String] {

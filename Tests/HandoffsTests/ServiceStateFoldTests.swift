@@ -97,6 +97,34 @@ import Triage
         }
     }
 
+    /// The fold says which long-poll feeds each record changed; the service wakes only those.
+    @Test func applyingARecordSaysWhichFeedsItChanged() throws {
+        var state = ServiceState()
+        let registered = try state.apply(seq: 1, at: clock.now, type: "agency.registered", actor: "admin",
+                                         body: agencyRecord("mh", kind: .mentalHealthTrust))
+        #expect(registered.isEmpty)
+        // h_1 goes to mh's feed; h_2 is born unroutable and so joins the escalations.
+        let triaged = try state.apply(seq: 2, at: clock.now, type: "call.triaged", actor: "cr", body: triaged())
+        #expect(triaged.agencyIDs == ["mh"])
+        #expect(triaged.escalations)
+        let acknowledged = try state.apply(seq: 3, at: clock.now, type: "handoff.acknowledged", actor: "mh-key",
+                                           body: ["handoff_id": "h_1", "by": "nurse"])
+        #expect(acknowledged.agencyIDs == ["mh"])
+        #expect(!acknowledged.escalations)
+        // The same move again changes nothing, so wakes nobody.
+        let repeated = try state.apply(seq: 4, at: clock.now, type: "handoff.acknowledged", actor: "mh-key",
+                                       body: ["handoff_id": "h_1", "by": "nurse"])
+        #expect(repeated.isEmpty)
+        let declined = try state.apply(seq: 5, at: clock.now, type: "handoff.declined", actor: "mh-key",
+                                       body: ["handoff_id": "h_1", "by": "nurse", "reason": "not_appropriate"])
+        #expect(declined.agencyIDs == ["mh"])
+        #expect(declined.escalations)
+        var merged = triaged
+        merged.merge(acknowledged)
+        #expect(merged.agencyIDs == ["mh"])
+        #expect(merged.escalations)
+    }
+
     @Test func aPageNeverEndsInsideOneRecordsChanges() {
         var feed = ChangeFeed()
         feed.record("h_a", seq: 5)

@@ -290,7 +290,7 @@ private final class Sightings: Sendable {
         let (committer, _) = makeCommitter(ledger)
         let answered = Mutex(false)
         let answeredBeforeApplied = Mutex<Bool?>(nil)
-        committer.onApplied { _ in
+        committer.onApplied { _, _ in
             answeredBeforeApplied.withLock { if $0 == nil { $0 = answered.withLock { $0 } } }
         }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
