@@ -72,13 +72,13 @@ public struct ServiceState: Sendable {
             // The new call's own handoffs go into its entry before it is stored (one dictionary
             // write per call, not one more per handoff); a birth naming another call is applied
             // as `create` applies any birth.
+            let birthRefusal = "a new handoff is invalid, exists already or names an unknown call"
             var births: [HandoffBirth] = []
             var entry = CallEntry(id: id, createdAt: at, createdSeq: seq, call: call, callBytes: callBytes, decision: decision)
             for item in body["handoffs"]?.arrayValue ?? [] {
-                guard let birth = HandoffBirth(json: item), handoffs[birth.handoffID] == nil,
-                      !births.contains(where: { $0.handoffID == birth.handoffID }),
+                guard let birth = HandoffBirth(json: item), !births.contains(where: { $0.handoffID == birth.handoffID }),
                       birth.callID == id || calls[birth.callID] != nil else {
-                    throw fail("a new handoff is invalid, exists already or names an unknown call")
+                    throw fail(birthRefusal)
                 }
                 if birth.callID == id { entry.handoffIDs.append(birth.handoffID) }
                 births.append(birth)
@@ -88,10 +88,21 @@ public struct ServiceState: Sendable {
                 calls[id] = existing
                 throw fail(refusal)
             }
+            // Likewise each new handoff: stored with the look-up that tells whether its id was
+            // taken, and then everything this record stored is taken back.
+            let born = births.map { $0.handoff(createdAt: at, seq: seq) }
+            for (index, handoff) in born.enumerated() {
+                let key = IDKey(handoff.id)
+                guard let existing = handoffs.updateValue(handoff, forKey: key) else { continue }
+                handoffs.updateValue(existing, forKey: key)
+                for earlier in born[..<index] { handoffs.removeValue(forKey: IDKey(earlier.id)) }
+                calls.removeValue(forKey: id)
+                throw fail(birthRefusal)
+            }
             callOrder.append(id)
             indexContact(of: entry)
-            for birth in births {
-                store(birth.handoff(createdAt: at, seq: seq))
+            for (birth, handoff) in zip(births, born) {
+                noteStored(handoff, replacing: nil)
                 if birth.callID != id { calls[birth.callID]?.handoffIDs.append(birth.handoffID) }
             }
         case "call.retriaged", "call.overridden":
@@ -251,7 +262,12 @@ public struct ServiceState: Sendable {
 
     private mutating func store(_ handoff: Handoff) {
         // One look-up stores the handoff and gives back the one it replaces.
-        let previous = handoffs.updateValue(handoff, forKey: IDKey(handoff.id))
+        noteStored(handoff, replacing: handoffs.updateValue(handoff, forKey: IDKey(handoff.id)))
+    }
+
+    /// What follows storing `handoff` over `previous` (nil: it is new): the counts, the deadline
+    /// queue and the feeds.
+    private mutating func noteStored(_ handoff: Handoff, replacing previous: Handoff?) {
         let before = previous?.status
         if let before { handoffCounts[before, default: 0] -= 1 }
         handoffCounts[handoff.status, default: 0] += 1

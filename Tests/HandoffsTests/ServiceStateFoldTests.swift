@@ -125,6 +125,43 @@ import Triage
         #expect(merged.escalations)
     }
 
+    /// A new call whose handoff id is taken (a damaged or forged ledger) is refused whole: the
+    /// call, and any handoff the record stored before finding the taken id, are taken back.
+    @Test func aNewCallReusingAHandoffIDIsRefusedAndLeavesNothingBehind() throws {
+        var state = try folded()
+        let before = (state.calls.count, state.handoffs.count, state.callOrder, state.handoffs["h_1"], state.deadlines,
+                      state.agencyFeeds, state.handoffCounts)
+        var body = triaged()
+        body = ["call_id": "c_2", "call": body["call"]!, "decision": ["decision_id": "d_2"],
+                "handoffs": [HandoffBirth(handoffID: "h_new", callID: "c_2", decisionID: "d_2", agencyID: "mh",
+                                          agencyKind: .mentalHealthTrust,
+                                          deadlines: HandoffDeadlines(acknowledgeBy: clock.now, acceptBy: clock.now)).json,
+                             HandoffBirth(handoffID: "h_1", callID: "c_2", decisionID: "d_2", agencyID: "mh",
+                                          agencyKind: .mentalHealthTrust,
+                                          deadlines: HandoffDeadlines(acknowledgeBy: clock.now, acceptBy: clock.now)).json]]
+        #expect(throws: StateFoldError.self) {
+            try state.apply(seq: 3, at: clock.now, type: "call.triaged", actor: "cr", body: body)
+        }
+        #expect(state.calls.count == before.0)
+        #expect(state.calls["c_2"] == nil)
+        #expect(state.handoffs.count == before.1)
+        #expect(state.handoffs["h_new"] == nil)
+        #expect(state.callOrder == before.2)
+        #expect(state.handoffs["h_1"] == before.3)
+        #expect(state.deadlines == before.4)
+        #expect(state.agencyFeeds == before.5)
+        #expect(state.handoffCounts == before.6)
+        #expect(state.contacts(reference: "P-1", before: clock.now, days: 30) == 1)
+        // An existing call id is refused the same way, its entry untouched.
+        let entry = state.calls["c_1"]
+        #expect(throws: StateFoldError.self) {
+            try state.apply(seq: 3, at: clock.now, type: "call.triaged", actor: "cr",
+                            body: ["call_id": "c_1", "call": body["call"]!, "decision": ["decision_id": "d_3"], "handoffs": []])
+        }
+        #expect(state.calls["c_1"] == entry)
+        #expect(state.calls.count == before.0)
+    }
+
     @Test func aPageNeverEndsInsideOneRecordsChanges() {
         var feed = ChangeFeed()
         feed.record("h_a", seq: 5)
