@@ -23,7 +23,7 @@ public struct ServiceState: Sendable {
     /// The same answers by when they were stored, to expire them one record at a time.
     var idempotencyExpiry = IdempotencyExpiry()
     /// When each subject reference was in a call, oldest first (repeat contact).
-    public internal(set) var subjectContacts = ShardedDictionary<String, [Date]>()
+    public internal(set) var subjectContacts = ShardedDictionary<SubjectKey, [Date]>()
     public internal(set) var lastSeq: UInt64 = 0
     public internal(set) var dataReads: UInt64 = 0
     /// What the record being applied changed so far (`apply` returns it; not part of the state's
@@ -222,11 +222,11 @@ public struct ServiceState: Sendable {
 
     mutating func indexContact(of entry: CallEntry) {
         guard let reference = entry.subjectReference else { return }
-        subjectContacts[reference, default: []].append(entry.receivedAt)
+        subjectContacts[SubjectKey(reference), default: []].append(entry.receivedAt)
     }
 
     private mutating func unindexContact(of entry: CallEntry) {
-        guard let reference = entry.subjectReference,
+        guard let reference = entry.subjectReference.map(SubjectKey.init),
               let index = subjectContacts[reference]?.firstIndex(of: entry.receivedAt) else { return }
         subjectContacts[reference]?.remove(at: index)
         if subjectContacts[reference]?.isEmpty == true { subjectContacts.removeValue(forKey: reference) }
