@@ -16,7 +16,7 @@ public struct ServiceState: Sendable {
     public internal(set) var deadlines = DeadlineQueue()
     /// How many handoffs are in each state (for /metrics, without a scan).
     public internal(set) var handoffCounts: [HandoffStatus: Int] = [:]
-    public internal(set) var agencyFeeds: [String: ChangeFeed] = [:]
+    public internal(set) var agencyFeeds: [String: AgencyFeed] = [:]
     /// Handoffs that came to need the control room: declined, escalated, unroutable.
     public internal(set) var escalations = ChangeFeed()
     public internal(set) var idempotency = ShardedDictionary<String, IdempotencyEntry>(shardCount: ServiceState.snapshotShards)
@@ -191,6 +191,13 @@ public struct ServiceState: Sendable {
         return entry
     }
 
+    /// The handoffs of an agency's feed whose latest change is after `after` (see `AgencyFeed`),
+    /// those that `include` lets through.
+    public func agencyChanges(_ agencyID: String, after: UInt64, limit: Int,
+                              where include: (String) -> Bool = { _ in true }) -> [(seq: UInt64, id: String)] {
+        agencyFeeds[agencyID]?.changes(after: after, limit: limit, isCurrent: { handoffs[$0]?.changedSeq == $1 }, where: include) ?? []
+    }
+
     /// Calls about the same subject within `days` before `date` (the call itself not counted).
     public func contacts(reference: String, before date: Date, days: Int) -> Int {
         Self.contacts(in: subjectContacts[reference], before: date, days: days)
@@ -284,7 +291,12 @@ public struct ServiceState: Sendable {
         }
         assert(deadlines.first.map { handoffs[$0.handoffID]?.nextDeadline == $0.deadline } ?? true)
         if let agencyID = handoff.agencyID {
-            agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
+            // A handoff keeps its agency: a stored one's earlier entry is in this same feed.
+            agencyFeeds[agencyID, default: AgencyFeed()].record(handoff.id, seq: handoff.changedSeq, supersedes: previous != nil)
+            if agencyFeeds[agencyID]?.needsCompaction == true {
+                let handoffs = self.handoffs
+                agencyFeeds[agencyID]?.compact { handoffs[$0]?.changedSeq == $1 }
+            }
             effects.noteAgency(agencyID)
         }
         if handoff.lastStepChangedControlRoomList {

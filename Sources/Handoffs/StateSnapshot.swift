@@ -122,6 +122,7 @@ public enum StateSnapshot {
             state.callOrder.append(id)
             state.indexContact(of: entry)
         }
+        var feedChanges: [(seq: UInt64, id: String, agencyID: String)] = []
         for item in json["handoffs"]?.arrayValue ?? [] {
             guard let handoff = Handoff(snapshot: item) else { return nil }
             state.handoffs[handoff.id] = handoff
@@ -129,9 +130,11 @@ public enum StateSnapshot {
             if let deadline = handoff.nextDeadline {
                 state.deadlines.insert(DeadlineQueue.Entry(deadline: deadline, handoffID: handoff.id))
             }
-            if let agencyID = handoff.agencyID {
-                state.agencyFeeds[agencyID, default: ChangeFeed()].record(handoff.id, seq: handoff.changedSeq)
-            }
+            if let agencyID = handoff.agencyID { feedChanges.append((handoff.changedSeq, handoff.id, agencyID)) }
+        }
+        // Each agency's feed in the order its handoffs last changed (a feed is searched by seq).
+        for change in feedChanges.sorted(by: { $0.seq < $1.seq }) {
+            state.agencyFeeds[change.agencyID, default: AgencyFeed()].record(change.id, seq: change.seq, supersedes: false)
         }
         // The escalation feed in the order the handoffs last entered or left the control room's list.
         var escalationChanges: [(seq: UInt64, id: String)] = []

@@ -121,7 +121,7 @@ extension RCRPService {
     func reroute(from agency: Agency, state: ServiceState, now: Date) -> Rerouting {
         var moved = Rerouting()
         // The agency's feed holds each of its handoffs once, in the order they last changed.
-        for change in state.agencyFeeds[agency.id]?.changes(after: 0, limit: Int.max) ?? [] {
+        for change in state.agencyChanges(agency.id, after: 0, limit: Int.max) {
             guard let handoff = state.handoffs[change.id], handoff.agencyID == agency.id, handoff.status.isOpen,
                   let entry = state.calls[handoff.callID], !agency.takes(kind: handoff.agencyKind, area: entry.area) else { continue }
             let decision = entry.decisions.last { $0["decision_id"]?.stringValue == handoff.decisionID } ?? entry.decision

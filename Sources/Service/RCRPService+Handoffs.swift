@@ -99,9 +99,9 @@ extension RCRPService {
         func changes(_ state: ServiceState) -> [(seq: UInt64, id: String)] {
             switch feed {
             case .agency(let agencyID, let status):
-                state.agencyFeeds[agencyID]?.changes(after: after, limit: limit) { id in
+                state.agencyChanges(agencyID, after: after, limit: limit) { id in
                     status == nil || state.handoffs[id]?.status == status
-                } ?? []
+                }
             case .escalations:
                 state.escalations.changes(after: after, limit: limit)
             }

@@ -42,7 +42,7 @@ import Triage
         #expect(state.handoffs["h_1"]?.status == .pending)
         #expect(state.handoffs["h_2"]?.status == .unroutable)
         #expect(state.escalations.changes(after: 0, limit: 10).map(\.id) == ["h_2"])
-        #expect(state.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.id) == ["h_1"])
+        #expect(state.agencyChanges("mh", after: 0, limit: 10).map(\.id) == ["h_1"])
         // Only the pending handoff waits for the deadline timer (the unroutable one escalated).
         #expect(state.deadlines.count == 1)
         #expect(state.deadlines.first?.handoffID == "h_1")
@@ -53,9 +53,8 @@ import Triage
     @Test func theAgencyFeedShowsEachHandoffOnceAtItsLatestChange() throws {
         var state = try folded()
         try state.apply(seq: 3, at: clock.now, type: "handoff.acknowledged", actor: "mh-key", body: ["handoff_id": "h_1", "by": "nurse"])
-        let feed = try #require(state.agencyFeeds["mh"])
-        #expect(feed.changes(after: 0, limit: 10).map(\.seq) == [3])
-        #expect(feed.changes(after: 3, limit: 10).isEmpty)
+        #expect(state.agencyChanges("mh", after: 0, limit: 10).map(\.seq) == [3])
+        #expect(state.agencyChanges("mh", after: 3, limit: 10).isEmpty)
         #expect(state.handoffs["h_1"]?.status == .acknowledged)
     }
 
@@ -313,7 +312,7 @@ import Triage
         #expect(restored.agencies == state.agencies)
         #expect(restored.keyIDsByHash == ["ab": "k_1"])
         #expect(restored.escalations.changes(after: 0, limit: 10).map(\.id) == state.escalations.changes(after: 0, limit: 10).map(\.id))
-        #expect(restored.agencyFeeds["mh"]?.changes(after: 0, limit: 10).map(\.seq) == [3])
+        #expect(restored.agencyChanges("mh", after: 0, limit: 10).map(\.seq) == [3])
         #expect(restored.idempotentAnswer(actor: "cr", key: "k1", now: fold.clock.now)?.status == 201)
         #expect(restored.contacts(reference: "P-1", before: fold.clock.now, days: 1) == 1)
     }
