@@ -73,6 +73,16 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         self.values = values
     }
 
+    /// An object of a fixed shape: `keys` (distinct, in order; debug builds check) and one value
+    /// for each. A writer that makes many objects of one shape shares one `keys` array among
+    /// them all: each object then holds only its own values.
+    public init(sharedKeys keys: [String], values: [JSONValue]) {
+        precondition(keys.count == values.count, "JSONObject: \(keys.count) keys for \(values.count) values")
+        assert(Set(keys).count == keys.count, "JSONObject: repeated keys in \(keys)")
+        self.keys = keys
+        self.values = values
+    }
+
     /// Appends a member that the caller knows is not there yet (a writer of a fixed shape whose
     /// names are literals): no search, unlike the subscript. Debug builds check the promise.
     public mutating func appendNew(_ key: String, _ value: JSONValue) {

@@ -11,6 +11,13 @@ struct DecisionHead: Sendable {
     let fields: JSONObject
     /// The same members as JSON text, without braces.
     let bytes: [UInt8]
+    /// The names of a recorded decision's members, in order: these, then the tail
+    /// (`RCRPService.appendDecisionTail`), then `recordMembers`. Every decision this head starts
+    /// shares the one array, so a call keeps only its decision's values (a copy of the names,
+    /// grown by appending, was ~0.5 KB of every call the state holds).
+    let recordedKeys: [String]
+    /// What a recorded decision adds after the tail, in order.
+    static let recordMembers = ["decision_id", "kind", "by", "decided_at"]
     /// What they were made from: a cached head is used only for a decision that still has it
     /// (the rule's strings are shared storage, so comparing them is a pointer check).
     private let source: Source
@@ -36,6 +43,9 @@ struct DecisionHead: Sendable {
         var out = JSONWriter(capacity: 1024)
         out.members(object)
         bytes = out.bytes
+        var tail = JSONObject()
+        RCRPService.appendDecisionTail(of: decision, flags: [], to: &tail)
+        recordedKeys = object.keys + tail.keys + Self.recordMembers
     }
 
     /// Appends the members to `object`, which must not have them yet.

@@ -103,11 +103,16 @@ extension RCRPService {
             var fields = unflagged
             if !flags.isEmpty { fields["flags"] = .array(flags.map(JSONValue.string)) }
             let decidedAt = RFC3339.format(now)
-            var recorded = fields
-            recorded.appendNew("decision_id", .string(decisionID))
-            recorded.appendNew("kind", "triage")
-            recorded.appendNew("by", "rule_engine")
-            recorded.appendNew("decided_at", .string(decidedAt))
+            // The recorded decision: the same values and four more, under the head's shared names.
+            assert(Array(head.recordedKeys.prefix(fields.count)) == fields.keys, "decision members out of order")
+            var values: [JSONValue] = []
+            values.reserveCapacity(head.recordedKeys.count)
+            values.append(contentsOf: fields.values)
+            values.append(.string(decisionID))
+            values.append("triage")
+            values.append("rule_engine")
+            values.append(.string(decidedAt))
+            let recorded = JSONObject(sharedKeys: head.recordedKeys, values: values)
             let answer = CreatedCall(callID: callID, decisionID: decisionID, incidentRef: call.incidentRef, fields: fields,
                                      members: members, flags: flags, births: births, decidedAt: decidedAt)
             let (rendered, openRecord, birthJSON) = answer.render(call: callBytes)

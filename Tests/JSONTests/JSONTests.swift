@@ -302,3 +302,25 @@ import Testing
         #expect(SecureRandom.bytes(16) != SecureRandom.bytes(16))
     }
 }
+
+@Suite struct JSONObjectSharedKeysTests {
+    /// Objects of one shape share their names; each keeps its own values, changes apart, and
+    /// reads, compares and serialises as an object built member by member.
+    @Test func objectsOfOneShapeShareTheirNamesAndNothingElse() {
+        let keys = ["decision_id", "kind", "decided_at"]
+        var first = JSONObject(sharedKeys: keys, values: ["d_1", "triage", "2026-11-24T10:00:00Z"])
+        let second = JSONObject(sharedKeys: keys, values: ["d_2", "triage", "2026-11-24T10:00:01Z"])
+        var built = JSONObject()
+        built.appendNew("decision_id", "d_1")
+        built.appendNew("kind", "triage")
+        built.appendNew("decided_at", "2026-11-24T10:00:00Z")
+        #expect(first == built)
+        #expect(JSONValue.object(first).serialized() == JSONValue.object(built).serialized())
+        #expect(second["decision_id"] == "d_2")
+        first["kind"] = "override"
+        first.appendNew("reason", "supervisor")
+        #expect(second["kind"] == "triage")
+        #expect(second.keys == keys)
+        #expect(first.keys == keys + ["reason"])
+    }
+}
