@@ -260,7 +260,7 @@ final class Committer: Sendable {
         let records = try ledger.appendWaiting(events).get()
         metrics.ledgerAppended(seconds: (ContinuousClock.now - started).seconds, records: records.count)
         do {
-            effects.merge(try state.apply(records, callBytes: callBytes))
+            try state.apply(records, callBytes: callBytes, effects: &effects)
         } catch {
             // The fold refused what the ledger now holds: memory no longer matches disk.
             foldFailure.withLock { if $0 == nil { $0 = "the state could not apply record \(error.seq): \(error.reason)" } }

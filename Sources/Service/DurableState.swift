@@ -22,9 +22,9 @@ final class DurableState: Sendable {
 
     /// Applies durable records one lock at a time: a reader between two of them sees a state
     /// that is still entirely on disk. `callBytes`, when given, has one entry per record: its
-    /// `call` member already serialised, or nil. Returns the feeds the records changed.
-    @discardableResult
-    func apply(_ records: [LedgerRecord], callBytes: [[UInt8]?] = []) throws(StateFoldError) -> FoldEffects {
+    /// `call` member already serialised, or nil. The feeds the applied records changed are added
+    /// to `effects`, those of the records before a refused one included.
+    func apply(_ records: [LedgerRecord], callBytes: [[UInt8]?] = [], effects: inout FoldEffects) throws(StateFoldError) {
         var held = Duration.zero
         // Whether a large collection grew (rehashed) in this batch, from its capacities.
         let capacity = state.withLock { $0.largestCapacities }
@@ -43,7 +43,6 @@ final class DurableState: Sendable {
             }
         }
         let hinted = callBytes.count == records.count
-        var effects = FoldEffects()
         for (index, record) in records.enumerated() {
             let applied = try state.withLock { (state: inout ServiceState) throws(StateFoldError) -> FoldEffects in
                 let started = ContinuousClock.now
@@ -53,7 +52,6 @@ final class DurableState: Sendable {
             }
             effects.merge(applied)
         }
-        return effects
     }
 
     /// What a snapshot encodes; it shares storage with the state until the committer next
