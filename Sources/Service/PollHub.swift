@@ -1,17 +1,11 @@
 import Foundation
 import Synchronization
 
-/// What a long poll waits on. Kept apart from the `"agency:<id>"` strings `notify` takes so that a
+/// What a long poll waits on: one agency's handoff feed, or the control room's escalations. A
 /// waiting poll's key shares its agency id's storage instead of holding a string of its own.
 enum PollTopic: Hashable, Sendable {
     case agency(String)
     case escalations
-
-    init?(_ name: String) {
-        if name == "escalations" { self = .escalations; return }
-        guard name.hasPrefix("agency:") else { return nil }
-        self = .agency(String(name.dropFirst(7)))
-    }
 }
 
 /// What waits in the poll hub: a long poll holding its HTTP responder. `wake` runs on the waking
@@ -22,7 +16,7 @@ protocol PollWaiter: AnyObject, Sendable {
     func wake()
 }
 
-/// Waiting long polls, by topic (`agency:<id>`, `escalations`). A waiting poll is its waiter
+/// Waiting long polls, by topic (an agency's feed, or the escalations). A waiting poll is its waiter
 /// object and nothing else: no Task, no continuation, no thread, no per-poll timer. A change to
 /// its topic wakes it, and one sweeper task wakes the polls whose wait has run out.
 final class PollHub: Sendable {
@@ -76,11 +70,6 @@ final class PollHub: Sendable {
     /// Forgets a poll whose connection has gone.
     func cancel(_ waiter: any PollWaiter) {
         _ = remove(waiter)
-    }
-
-    /// Wakes every poll waiting on these topics (by name: `agency:<id>`, `escalations`).
-    func notify(_ topics: Set<String>) {
-        notify(topics.compactMap(PollTopic.init))
     }
 
     /// Wakes every poll waiting on these topics.

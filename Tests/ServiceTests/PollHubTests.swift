@@ -25,14 +25,14 @@ private final class CountingWaiter: PollWaiter {
         let b = CountingWaiter(.agency("b")), esc = CountingWaiter(.escalations)
         for w in [a1, a2, b, esc] { #expect(hub.wait(w, admitted: false, isReady: { false })) }
         #expect(hub.waiting == 4)
-        hub.notify(["agency:a", "agency:nobody", "junk"])
+        hub.notify([.agency("a"), .agency("nobody")])
         #expect(a1.wakes == 1 && a2.wakes == 1 && b.wakes == 0 && esc.wakes == 0 && hub.waiting == 2)
-        hub.notify(["escalations"])
+        hub.notify([.escalations])
         #expect(esc.wakes == 1 && b.wakes == 0 && hub.waiting == 1)
-        hub.notify(["agency:a"])  // already woken: not again
+        hub.notify([.agency("a")])  // already woken: not again
         #expect(a1.wakes == 1)
         hub.cancel(b)
-        hub.notify(["agency:b"])
+        hub.notify([.agency("b")])
         #expect(b.wakes == 0 && hub.waiting == 0)
     }
 
