@@ -63,6 +63,16 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         return replaced
     }
 
+    /// The value stored for `key`, after storing `value` there if it had none: one look-up.
+    public mutating func value(forKey key: Key, insertingIfAbsent value: Value) -> Value {
+        if shards.isEmpty { shards = Array(repeating: [:], count: shardCount) }
+        let index = shard(key)
+        let (before, capacity) = (shards[index].count, shards[index].capacity)
+        defer { noteChange(index, count: before, capacity: capacity) }
+        func read(_ stored: inout Value) -> Value { stored }
+        return read(&shards[index][key, default: value])
+    }
+
     private mutating func noteChange(_ index: Int, count before: Int, capacity: Int) {
         count += shards[index].count - before
         if shards[index].capacity != capacity { growths += 1 }

@@ -14,8 +14,8 @@ public enum StateSnapshot {
         public var dataReads: UInt64
         public var agencies: [Agency]
         public var issuedKeys: [String: IssuedKey]
-        public var calls: ShardedDictionary<IDKey, CallEntry>
-        public var handoffs: ShardedDictionary<IDKey, Handoff>
+        public var calls: ChunkedTable<CallEntry>
+        public var handoffs: ChunkedTable<Handoff>
         public var idempotency: ShardedDictionary<String, IdempotencyEntry>
 
         public init(_ state: borrowing ServiceState) {

@@ -11,8 +11,8 @@ struct ServiceStats {
     /// a few retains, so that the scan runs outside it and never holds up the committer.
     struct Source: Sendable {
         var callOrder: [String]
-        var calls: ShardedDictionary<IDKey, CallEntry>
-        var handoffs: ShardedDictionary<IDKey, Handoff>
+        var calls: ChunkedTable<CallEntry>
+        var handoffs: ChunkedTable<Handoff>
 
         init(_ state: borrowing ServiceState) {
             callOrder = state.callOrder
