@@ -121,6 +121,9 @@ public final class FileLedger: Ledger {
         let hasher = SHA256Context()
         /// Set while the segment is open with `O_DIRECT` (`FileLedgerOptions.directIO`).
         var direct: DirectStaging?
+        /// Where a batch is encoded, kept from one batch to the next: a fresh ~100 KB array per
+        /// batch came from pages the allocator had given back, a page fault per 4 KiB.
+        var encoded: [UInt8] = []
     }
 
     /// What readers may see: only records an fsync has covered.
@@ -631,8 +634,15 @@ public final class FileLedger: Ledger {
             let atText = RFC3339.format(now)
             let atBytes = Array(atText.utf8)
             let at = RFC3339.parse(atText) ?? now
-            var buffer: [UInt8] = []
+            // Taken out of the writer while it is filled (one owner, no copy), and put back after.
+            var buffer = w.encoded
+            w.encoded = []
+            buffer.removeAll(keepingCapacity: true)
             buffer.reserveCapacity(batch.reduce(0) { $0 + $1.bytes })
+            defer {
+                // A burst's buffer (up to maxBatchBytes) is not kept: only one of ordinary size.
+                if buffer.capacity <= Self.keptEncodeCapacity { w.encoded = buffer }
+            }
             var seq = w.headSeq
             var prev = w.headHash
             var prevText = w.headHashText
@@ -687,6 +697,9 @@ public final class FileLedger: Ledger {
             return (.success(WrittenBatch(appends: batch, outcome: outcome, fd: w.fd, path: w.segment.path)), retired)
         }
     }
+
+    /// The largest encoding buffer the writer keeps for the next batch.
+    private static let keptEncodeCapacity = 1 << 20
 
     /// Starts the next segment. The old one is cut to its data end (only the last segment may
     /// have a zero tail) and made durable first: once the new one exists the old one is no
