@@ -8,7 +8,7 @@
 /// from id to latest change, which was one more random insert into a table of every handoff on
 /// each commit. Superseded entries are counted, and dropped once they outnumber the live ones.
 public struct AgencyFeed: Sendable, Hashable {
-    private var entries: [Change] = []
+    private var entries = SegmentedArray<Change>()
     /// Entries that a later change of the same handoff superseded.
     public private(set) var superseded = 0
 

@@ -9,7 +9,7 @@ public struct DeadlineQueue: Sendable, Hashable {
         public var handoffID: String
     }
 
-    private var heap: [Entry] = []
+    private var heap = SegmentedArray<Entry>()
 
     public init() {}
 

@@ -9,7 +9,7 @@ public struct ServiceState: Sendable {
     public internal(set) var issuedKeys: [String: IssuedKey] = [:]
     public internal(set) var keyIDsByHash: [String: String] = [:]
     public internal(set) var calls = ChunkedTable<CallEntry>(shardCount: ServiceState.snapshotShards)
-    public internal(set) var callOrder: [String] = []
+    public internal(set) var callOrder = SegmentedArray<String>()
     public internal(set) var handoffs = ChunkedTable<Handoff>(shardCount: ServiceState.snapshotShards)
     /// Open handoffs by next deadline (entries of handoffs that moved on since are dropped when
     /// they reach the front); its first entry is always current.

@@ -38,7 +38,7 @@ public enum StateSnapshot {
     /// they last changed.
     public static func encode(_ source: Source) -> [UInt8] {
         // Calls were recorded in seq order, and `callOrder` is that order: sorting by seq here
-        // spares the snapshot a copy of `callOrder` (whose next append would copy it whole).
+        // spares the snapshot a copy of `callOrder` (whose next append would copy its last segment).
         let calls = source.calls.values.sorted { $0.createdSeq < $1.createdSeq }
         var out = JSONOutput(capacity: 65_536 + calls.count * 3_072)
         func key(_ name: StaticString, first: Bool = false) {

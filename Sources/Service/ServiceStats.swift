@@ -10,7 +10,7 @@ struct ServiceStats {
     /// What the figures are computed from: copy-on-write values taken under the state lock in
     /// a few retains, so that the scan runs outside it and never holds up the committer.
     struct Source: Sendable {
-        var callOrder: [String]
+        var callOrder: SegmentedArray<String>
         var calls: ChunkedTable<CallEntry>
         var handoffs: ChunkedTable<Handoff>
 
