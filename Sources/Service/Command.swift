@@ -6,12 +6,21 @@ import Ledger
 /// One request that must go through the ledger: it is decided against the durable state when
 /// its batch is formed, and answered only once its record is fsynced.
 struct Command: Sendable {
-    /// The entities it touches (call, handoff, agency, idempotency key, subject): two commands
-    /// sharing one never go in the same batch, so each is decided on the other's result.
-    var conflictKeys: [String]
+    /// The entities it touches (call, handoff, agency, idempotency key, subject), as hashes of
+    /// their keys: two commands sharing one never go in the same batch, so each is decided on the
+    /// other's result. Hashed where the command is made (an event loop), so that the one
+    /// committer forms batches from integers; two keys with one hash only put two commands in
+    /// different batches, which is always safe.
+    let conflicts: [Int]
     /// Touches many entities (deactivating an agency): runs in a batch of its own.
     var exclusive = false
     var decide: @Sendable (borrowing ServiceState, Date) -> CommandDecision
+
+    init(conflictKeys: [String], exclusive: Bool = false, decide: @escaping @Sendable (borrowing ServiceState, Date) -> CommandDecision) {
+        conflicts = conflictKeys.map(\.hashValue)
+        self.exclusive = exclusive
+        self.decide = decide
+    }
 }
 
 /// What a command turned out to be once decided.

@@ -134,7 +134,7 @@ final class Committer: Sendable {
             var batch: [Waiting] = []
             batch.reserveCapacity(expected)
             var deferred: [Waiting] = []
-            var used = Set<String>(minimumCapacity: 2 * expected)
+            var used = Set<Int>(minimumCapacity: 2 * expected)
             var closed = false
             for item in queue.waiting {
                 if closed || batch.count >= maxBatch {
@@ -146,13 +146,13 @@ final class Committer: Sendable {
                     closed = true
                     continue
                 }
-                if item.command.conflictKeys.contains(where: used.contains) {
+                if item.command.conflicts.contains(where: used.contains) {
                     deferred.append(item)
                     // A later command on the same entity must not overtake this one.
-                    used.formUnion(item.command.conflictKeys)
+                    used.formUnion(item.command.conflicts)
                     continue
                 }
-                used.formUnion(item.command.conflictKeys)
+                used.formUnion(item.command.conflicts)
                 batch.append(item)
             }
             // Keeps the queue's storage: the next batch's commands arrive into it at once.
