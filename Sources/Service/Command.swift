@@ -12,7 +12,8 @@ struct Command: Sendable {
     /// committer forms batches from integers; two keys with one hash only put two commands in
     /// different batches, which is always safe.
     let conflicts: [Int]
-    /// Touches many entities (deactivating an agency): runs in a batch of its own.
+    /// Touches many entities, or what every call reads (any change to the agencies): runs in a
+    /// batch of its own, after everything before it is folded and before anything after it.
     var exclusive = false
     var decide: @Sendable (borrowing ServiceState, Date) -> CommandDecision
 

@@ -36,7 +36,9 @@ extension RCRPService {
     func registerAgency(_ request: HTTPRequest) async throws -> HTTPResponse {
         let principal = try authorize(request, [.admin])
         let agency = try decodeAgency(RequestBody.json(request), pathID: nil)
-        return try await write(request, principal, conflictKeys: ["agency:\(agency.id)"]) { state, _ throws(APIError) in
+        // Exclusive, like every change to the agencies: a call queued after it is decided once it
+        // is folded, so the ledger never shows a call routed without an agency recorded before it.
+        return try await write(request, principal, conflictKeys: ["agency:\(agency.id)"], exclusive: true) { state, _ throws(APIError) in
             if state.agencies[agency.id] != nil {
                 throw APIError.conflict("Agency \(agency.id) exists; change it with PUT /v1/agencies/\(agency.id).")
             }

@@ -57,6 +57,39 @@ import Testing
         #expect(recorded.body["handoffs"]?.arrayValue?.contains { $0["agency_id"] == "london-asc" } == true)
     }
 
+    /// An agency registered and a call queued behind it, both waiting for the same batch: the
+    /// call must not share the registration's batch (it would be decided without the agency yet
+    /// recorded after it), so it is routed to the new agency, and recorded after it.
+    @Test func aCallQueuedBehindAnAgencyRegistrationIsRoutedToIt() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let outside = "E09000001"   // no adult social care agency covers it (LiveService.agencies)
+        live.ledger.hold()
+        // Something in the ledger, so that the next two wait in the committer's queue together.
+        let blocker = Task { try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-FIRST", subject: nil)) }
+        while live.ledger.heldAppends == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let registered = Task {
+            try await live.request("POST", "/v1/agencies", key: "dev-admin",
+                                   json: ["id": "london-asc", "name": "London ASC", "kind": "adult_social_care", "areas": ["E09*"]])
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        let call = Task {
+            try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-BEHIND", area: outside, subject: nil))
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        live.ledger.release()
+        #expect(try await blocker.value.status == 201)
+        #expect(try await registered.value.status == 201)
+        let created = try await call.value
+        #expect(created.status == 201)
+        let handoff = try #require(created.json["handoffs"]?.arrayValue?.first { $0["agency_kind"] == "adult_social_care" })
+        #expect(handoff["agency_id"] == "london-asc")
+        let records = try live.records()
+        let registration = try #require(records.first { $0.type == "agency.registered" && $0.body["agency"]?["id"] == "london-asc" })
+        let recorded = try #require(records.first { $0.type == "call.triaged" && $0.body["call"]?["incident_ref"] == "CAD-BEHIND" })
+        #expect(recorded.seq > registration.seq)
+    }
+
     @Test func concurrentMovesOnOneHandoffNeverBothWin() async throws {
         let live = try await LiveService()
         defer { Task { await live.stop() } }
