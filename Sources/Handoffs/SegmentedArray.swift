@@ -1,4 +1,5 @@
-/// An array that grows a segment of `segmentSize` elements at a time instead of doubling, for the
+/// An array that grows a segment of `segmentSize` elements at a time instead of doubling (past its
+/// first segment, which grows as an Array does), for the
 /// state's lists that gain an entry with every call (the call order, each agency's feed, the
 /// deadline queue). An `Array` of 500,000 entries that doubles copies all of them, under the state
 /// lock, into fresh memory (a page fault per 4 KiB); appending here never moves what is held.
@@ -18,10 +19,15 @@ public struct SegmentedArray<Element> {
     }
 
     public mutating func append(_ element: Element) {
-        if count == segments.count * Self.segmentSize {
+        if segments.isEmpty || segments[segments.count - 1].count == Self.segmentSize {
             var segment: [Element] = []
-            segment.reserveCapacity(Self.segmentSize)
+            // The first segment grows as an Array does, so that a short list (an agency's feed)
+            // stays small; the others are allocated whole.
+            if !segments.isEmpty { segment.reserveCapacity(Self.segmentSize) }
             segments.append(segment)
+        } else if segments.count == 1, segments[0].count == segments[0].capacity, 2 * segments[0].count >= Self.segmentSize {
+            // The first segment's last growth stops at a segment, not at twice one.
+            segments[0].reserveCapacity(Self.segmentSize)
         }
         segments[segments.count - 1].append(element)
         count += 1
@@ -43,8 +49,12 @@ public struct SegmentedArray<Element> {
         self = kept
     }
 
-    /// Elements it holds without adding a segment: changes exactly when a segment is added.
-    public var capacity: Int { segments.count * Self.segmentSize }
+    /// Elements it holds without allocating: changes exactly when storage is allocated (the
+    /// first segment growing, or a segment added).
+    public var capacity: Int {
+        guard let last = segments.last else { return 0 }
+        return (segments.count - 1) * Self.segmentSize + last.capacity
+    }
 }
 
 extension SegmentedArray: RandomAccessCollection, MutableCollection {

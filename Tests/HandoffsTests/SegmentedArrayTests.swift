@@ -28,19 +28,25 @@ import Testing
         #expect(segmented.firstIndex(of: 500) == plain.firstIndex(of: 500))
     }
 
-    /// Growing adds a segment and never moves what is held; capacity changes only then.
-    @Test func capacityGrowsASegmentAtATime() {
+    /// Past the first segment, growing adds a segment and never moves what is held; capacity
+    /// changes only then. A short list stays small.
+    @Test func capacityGrowsASegmentAtATimePastTheFirst() {
         var segmented = SegmentedArray<Int>()
         #expect(segmented.capacity == 0)
         segmented.append(1)
-        let one = segmented.capacity
-        #expect(one > 0)
-        for value in 1..<one { segmented.append(value) }
-        #expect(segmented.capacity == one)
+        #expect(segmented.capacity < 64)
+        while segmented.count < 1_024 { segmented.append(segmented.count) }
+        let first = segmented.capacity
+        #expect(first >= 1_024 && first < 1_100)   // not doubled past a segment
         segmented.append(0)
-        #expect(segmented.capacity == 2 * one)
-        segmented.removeLast()
-        #expect(segmented.capacity == one)
+        let two = segmented.capacity
+        #expect(two >= first + 1_024 && two < first + 1_100)
+        while segmented.count < 2_048 { segmented.append(0) }
+        #expect(segmented.capacity == two)
+        segmented.append(0)
+        #expect(segmented.capacity >= two + 1_024)
+        for _ in 0..<1_025 { segmented.removeLast() }
+        #expect(segmented.capacity == first)
     }
 
     @Test func aCopyIsUnchangedByLaterChangesToTheOriginal() {
