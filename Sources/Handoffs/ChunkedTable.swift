@@ -11,7 +11,7 @@
 /// Copy-on-write as before, a chunk (`chunkSize` slots) at a time: after a snapshot takes a copy,
 /// the next change to a value copies its chunk, and the next insert copies the last chunk.
 /// A removed value leaves its slot empty (removal is rare: a refused record's rollback), unless it
-/// was the last one, whose slot is given back.
+/// was the last one, whose slot is given back. Slots are numbered in 32 bits (4,294,967,296).
 public struct ChunkedTable<Value: Sendable>: Sendable {
     private var index: ShardedDictionary<IDKey, UInt32>
     private var chunks: [[Value?]] = []

@@ -1,8 +1,8 @@
-/// An array that grows a segment of `segmentSize` elements at a time instead of doubling (past its
-/// first segment, which grows as an Array does), for the
-/// state's lists that gain an entry with every call (the call order, each agency's feed, the
-/// deadline queue). An `Array` of 500,000 entries that doubles copies all of them, under the state
-/// lock, into fresh memory (a page fault per 4 KiB); appending here never moves what is held.
+/// An array that grows a segment of `segmentSize` elements at a time instead of doubling (its
+/// first segment grows as an Array does, up to one segment), for the state's lists that gain an
+/// entry with every call (the call order, each agency's feed, the deadline queue). An `Array` of
+/// 500,000 entries that doubles copies all of them, under the state lock, into fresh memory (a
+/// page fault per 4 KiB); past the first segment, appending here never moves what is held.
 /// Copy-on-write a segment at a time: after a copy (a stats scan), the next append copies the
 /// last segment and the list of segments, not the whole.
 public struct SegmentedArray<Element> {
