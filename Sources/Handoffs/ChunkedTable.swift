@@ -144,32 +144,8 @@ extension ChunkedTable: Equatable where Value: Equatable {
 extension ChunkedTable: Hashable where Value: Hashable {
     /// Independent of the order of the entries, as `==` is.
     public func hash(into hasher: inout Hasher) {
-        var combined = 0
-        for (key, value) in self {
-            var entry = Hasher()
-            entry.combine(key)
-            entry.combine(value)
-            combined ^= entry.finalize()
-        }
-        hasher.combine(count)
-        hasher.combine(combined)
+        hasher.combineUnordered(lazy.map { ($0.key, $0.value) }, count: count)
     }
 }
 
-/// Look-ups by an id's string: each converts the id once.
-extension ChunkedTable {
-    public subscript(id: String) -> Value? {
-        get { self[IDKey(id)] }
-        _modify { yield &self[IDKey(id)] }
-    }
-
-    @discardableResult
-    public mutating func updateValue(_ value: Value, forKey id: String) -> Value? {
-        updateValue(value, forKey: IDKey(id))
-    }
-
-    @discardableResult
-    public mutating func removeValue(forKey id: String) -> Value? {
-        removeValue(forKey: IDKey(id))
-    }
-}
+extension ChunkedTable: IDKeyedTable {}

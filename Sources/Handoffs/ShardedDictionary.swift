@@ -127,32 +127,8 @@ extension ShardedDictionary: Equatable where Value: Equatable {
 extension ShardedDictionary: Hashable where Value: Hashable {
     /// Independent of the order of the entries and of the shard count, as `==` is.
     public func hash(into hasher: inout Hasher) {
-        var combined = 0
-        for (key, value) in self {
-            var entry = Hasher()
-            entry.combine(key)
-            entry.combine(value)
-            combined ^= entry.finalize()
-        }
-        hasher.combine(count)
-        hasher.combine(combined)
+        hasher.combineUnordered(lazy.map { ($0.key, $0.value) }, count: count)
     }
 }
 
-/// Look-ups by an id's string, for the collections keyed by `IDKey`: each converts the id once.
-extension ShardedDictionary where Key == IDKey {
-    public subscript(id: String) -> Value? {
-        get { self[IDKey(id)] }
-        _modify { yield &self[IDKey(id)] }
-    }
-
-    @discardableResult
-    public mutating func updateValue(_ value: Value, forKey id: String) -> Value? {
-        updateValue(value, forKey: IDKey(id))
-    }
-
-    @discardableResult
-    public mutating func removeValue(forKey id: String) -> Value? {
-        removeValue(forKey: IDKey(id))
-    }
-}
+extension ShardedDictionary: IDKeyedTable where Key == IDKey {}

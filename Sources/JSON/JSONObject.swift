@@ -104,14 +104,6 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     public func hash(into hasher: inout Hasher) {
         // Order-independent, to agree with ==.
-        var combined = 0
-        for (key, value) in self {
-            var member = Hasher()
-            member.combine(key)
-            member.combine(value)
-            combined ^= member.finalize()
-        }
-        hasher.combine(count)
-        hasher.combine(combined)
+        hasher.combineUnordered(self, count: count)
     }
 }
