@@ -11,10 +11,11 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     /// Where an answer goes: the connection (its fd and its id, since fds are reused) and the
     /// request's place in its pipeline. The rest of what finishing needs waits in that slot.
+    /// (The 4-byte fd last: 20 bytes, so a `Responder` holding one packs into 89 bytes.)
     struct Position: Sendable {
-        var fd: Int32
         var connectionID: UInt64
         var sequence: UInt64
+        var fd: Int32
     }
 
     /// A response from another thread (an async handler, a responder), on its way back to the
@@ -494,7 +495,7 @@ final class EventLoop: @unchecked Sendable {
             finish(c, seq, Router.run(h, request))
         case .deferred(let h):
             if let problem = ContentCoding.decode(&request, limit: inflateLimit) { return finish(c, seq, problem) }
-            let responder = Responder(loop: self, position: Position(fd: c.fd, connectionID: c.id, sequence: seq), requestID: requestID)
+            let responder = Responder(loop: self, position: Position(connectionID: c.id, sequence: seq, fd: c.fd), requestID: requestID)
             if let now = Router.run(h, request, responder) {
                 // Answered at once (unless the handler also answered through the responder: first wins).
                 if responder.take() { finish(c, seq, now) }
@@ -502,7 +503,7 @@ final class EventLoop: @unchecked Sendable {
                 c.attach(responder, to: seq)
             }
         case .async(let h):
-            let position = Position(fd: c.fd, connectionID: c.id, sequence: seq)
+            let position = Position(connectionID: c.id, sequence: seq, fd: c.fd)
             Task { [self, request] in
                 var request = request
                 let response = if let problem = ContentCoding.decode(&request, limit: inflateLimit) {

@@ -6,9 +6,12 @@ import Synchronization
 public final class Responder: Sendable {
     private enum Phase { case pending, answered, cancelled }
 
+    /// (The phase after the closure: 17 bytes rather than 24. A thousand waiting polls hold a
+    /// thousand responders: packed, with `EventLoop.Position`'s fd last, one takes 89 bytes, a
+    /// 96-byte allocation rather than 112.)
     private struct State {
-        var phase = Phase.pending
         var onCancel: (@Sendable () -> Void)?
+        var phase = Phase.pending
     }
 
     private enum Target {

@@ -164,7 +164,7 @@ extension RCRPService {
     func getCall(_ request: HTTPRequest) async throws -> HTTPResponse {
         let principal = try authorize(request, [.controlRoom, .supervisor, .auditor])
         let id = request.parameters["call_id"] ?? ""
-        return await disclose(request, principal) { [self] state, _ throws(APIError) in
+        return await disclose(request, actor: principal.keyID) { [self] state, _ throws(APIError) in
             guard let entry = state.calls[id] else { throw APIError.notFound("No call \(id).") }
             return Disclosure(answer: callJSON(entry, state: state), callIDs: [id], handoffIDs: entry.handoffIDs)
         }
@@ -201,7 +201,7 @@ extension RCRPService {
             }
         }
         let page = Disclosure(answer: ["calls": .array(items), "next_cursor": nextCursor], callIDs: ids)
-        return await disclose(request, principal) { _, _ in page }
+        return await disclose(request, actor: principal.keyID) { _, _ in page }
     }
 
     // MARK: POST /v1/calls/{call_id}/retriage

@@ -22,12 +22,13 @@ extension RCRPService {
             throw APIError.forbidden("This key belongs to agency \(principal.agencyID ?? "?"); it may read only that agency's handoffs.")
         }
         try requireReady(request)
-        guard state.read({ $0.agencies[agencyID] != nil }) else { throw APIError.notFound("No agency \(agencyID).") }
+        // The poll keeps the registered agency's id string (shared storage), not the path's copy.
+        guard let agencyID = state.read({ $0.agencies[agencyID]?.id }) else { throw APIError.notFound("No agency \(agencyID).") }
         let status = try Query.oneOf(request, "status", HandoffStatus.allCases.map(\.rawValue)).flatMap(HandoffStatus.init(rawValue:))
         let after = try Query.cursor(request, "after")
         let wait = try Query.int(request, "wait", default: 0, range: 0...configuration.longPoll.maxWaitSeconds)
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        try longPoll(WaitingPoll(service: self, responder: responder, principal: principal, method: request.method,
+        try longPoll(WaitingPoll(service: self, responder: responder, actor: principal.keyID, method: request.method,
                                  feed: .agency(agencyID, status: status), after: after, limit: limit,
                                  deadline: ContinuousClock.now + .seconds(wait)), wait: wait)
         return nil
@@ -41,7 +42,7 @@ extension RCRPService {
         let after = try Query.cursor(request, "after")
         let wait = try Query.int(request, "wait", default: 0, range: 0...configuration.longPoll.maxWaitSeconds)
         let limit = try Query.int(request, "limit", default: 100, range: 1...500)
-        try longPoll(WaitingPoll(service: self, responder: responder, principal: principal, method: request.method,
+        try longPoll(WaitingPoll(service: self, responder: responder, actor: principal.keyID, method: request.method,
                                  feed: .escalations, after: after, limit: limit,
                                  deadline: ContinuousClock.now + .seconds(wait)), wait: wait)
         return nil
@@ -59,8 +60,13 @@ extension RCRPService {
     }
 
     /// One long poll while it waits: the question and the responder, and nothing else (no task,
-    /// no continuation, not the request's headers), so that a thousand waiting polls cost little
-    /// more than their connections.
+    /// no continuation, not the request's headers), so that a thousand waiting polls cost less
+    /// than a thousand idle connections (api.sh checks it).
+    ///
+    /// Its fields are packed into 92 bytes (allocated as 96): the reading key's id rather than
+    /// the whole `Principal`, GET or HEAD as a flag, the limit (at most 500) in 16 bits, in an
+    /// order that leaves no padding between them. Stored as a `Principal`, an `HTTPMethod` and an
+    /// `Int`, it took 144.
     final class WaitingPoll: PollWaiter {
         enum Feed: Sendable {
             case agency(String, status: HandoffStatus?)
@@ -69,23 +75,28 @@ extension RCRPService {
 
         let service: RCRPService
         let responder: Responder
-        let principal: Principal
-        let method: HTTPMethod
-        let feed: Feed
+        /// The key id that the `data.read` record names.
+        let actor: String
         let after: UInt64
-        let limit: Int
         let deadline: ContinuousClock.Instant
+        let feed: Feed
+        private let isHead: Bool
+        private let storedLimit: UInt16
 
-        init(service: RCRPService, responder: Responder, principal: Principal, method: HTTPMethod, feed: Feed,
+        var method: HTTPMethod { isHead ? .HEAD : .GET }
+        var limit: Int { Int(storedLimit) }
+
+        /// `method` is GET or HEAD (the routes of both feeds); `limit` is 1–500.
+        init(service: RCRPService, responder: Responder, actor: String, method: HTTPMethod, feed: Feed,
              after: UInt64, limit: Int, deadline: ContinuousClock.Instant) {
             self.service = service
             self.responder = responder
-            self.principal = principal
-            self.method = method
-            self.feed = feed
+            self.actor = actor
             self.after = after
-            self.limit = limit
             self.deadline = deadline
+            self.feed = feed
+            self.isHead = method == .HEAD
+            self.storedLimit = UInt16(clamping: limit)
         }
 
         var topic: PollTopic {
@@ -140,7 +151,7 @@ extension RCRPService {
                     request.route = "/v1/escalations"
                     listName = "escalations"
                 }
-                let response = await service.disclose(request, principal) { [self] state, _ in
+                let response = await service.disclose(request, actor: actor) { [self] state, _ in
                     let changes = changes(state)
                     var items: [JSONValue] = []
                     var callIDs: [String] = []
@@ -171,7 +182,7 @@ extension RCRPService {
     func getHandoff(_ request: HTTPRequest) async throws -> HTTPResponse {
         let principal = try authorize(request, [.agency, .controlRoom, .supervisor, .auditor])
         let id = request.parameters["handoff_id"] ?? ""
-        return await disclose(request, principal) { state, _ throws(APIError) in
+        return await disclose(request, actor: principal.keyID) { state, _ throws(APIError) in
             let handoff = try RCRPService.handoff(id, for: principal, in: state)
             return Disclosure(answer: handoff.json(call: state.calls[handoff.callID]),
                               callIDs: [handoff.callID], handoffIDs: [id])

@@ -30,7 +30,7 @@ extension RCRPService {
         let callIDs = disclosed.compactMap { $0.body["call_id"]?.stringValue }.uniqued()
         let handoffIDs = disclosed.flatMap { RCRPService.handoffIDs(in: $0.body) }.uniqued()
         if callIDs.isEmpty && handoffIDs.isEmpty { return .json(200, answer) }
-        return await disclose(request, principal) { _, _ in
+        return await disclose(request, actor: principal.keyID) { _, _ in
             Disclosure(answer: answer, callIDs: callIDs, handoffIDs: handoffIDs)
         }
     }

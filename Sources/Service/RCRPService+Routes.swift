@@ -226,8 +226,9 @@ extension RCRPService {
     }
 
     /// Answers a read of personal data only once a `data.read` record of it is durable
-    /// (Data Protection Act 2018 s62: who, what, when, through which endpoint).
-    func disclose(_ request: HTTPRequest, _ principal: Principal,
+    /// (Data Protection Act 2018 s62: who, what, when, through which endpoint). `actor` is the
+    /// reading key's id.
+    func disclose(_ request: HTTPRequest, actor: String,
                   build: @escaping @Sendable (ServiceState, Date) throws(APIError) -> Disclosure) async -> HTTPResponse {
         let requestID = request.requestID
         let endpoint = "\(request.method.rawValue) \(request.route ?? request.path)"
@@ -243,7 +244,7 @@ extension RCRPService {
                     "call_ids": .array(disclosure.callIDs.map(JSONValue.string)),
                     "handoff_ids": .array(disclosure.handoffIDs.map(JSONValue.string)),
                 ]
-                return .record(LedgerEvent(type: "data.read", actor: principal.keyID, body: body), answer: .json(200, disclosure.answer))
+                return .record(LedgerEvent(type: "data.read", actor: actor, body: body), answer: .json(200, disclosure.answer))
             } catch {
                 return .answer(error.response(requestID: requestID))
             }

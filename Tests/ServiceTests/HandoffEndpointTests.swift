@@ -181,6 +181,33 @@ import TestSupport
         #expect(try live.records().contains { $0.type == "data.read" && $0.body["endpoint"]?.stringValue == "GET /v1/agencies/{id}/handoffs" })
     }
 
+    /// A poll keeps what it was asked while it waits, packed: its limit, GET or HEAD, and whose
+    /// key reads. Its answer and its data.read record use them.
+    @Test func aPollAnswersWithItsOwnLimitMethodAndReader() async throws {
+        let live = try await LiveService()
+        defer { Task { await live.stop() } }
+        let feed = "/v1/agencies/demo-adult-social-care/handoffs"
+        let start = try await live.request("GET", feed, key: partner)
+        let cursor = try #require(start.json["next_cursor"]?.stringValue)
+        let head = Task { try await live.request("HEAD", "\(feed)?after=\(cursor)&wait=10", key: partner) }
+        try await Task.sleep(for: .milliseconds(100))
+        let first = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-HD1", subject: nil))
+        let headReply = try await head.value
+        #expect(headReply.status == 200)
+        #expect(headReply.body.isEmpty)
+        let second = try await live.request("POST", "/v1/calls", key: "dev-control-room", json: Calls.careNeed("CAD-HD2", subject: nil))
+        let ids = [first, second].map { $0.json["handoffs"]?.arrayValue?.first?["handoff_id"] }
+        let one = try await live.request("GET", "\(feed)?after=\(cursor)&limit=1&wait=10", key: partner)
+        #expect(one.json["handoffs"]?.arrayValue?.map { $0["handoff_id"] } == [ids[0]])
+        let next = try #require(one.json["next_cursor"]?.stringValue)
+        let two = try await live.request("GET", "\(feed)?after=\(next)&limit=1&wait=10", key: partner)
+        #expect(two.json["handoffs"]?.arrayValue?.map { $0["handoff_id"] } == [ids[1]])
+        // (The first read disclosed nothing, so it left no record.)
+        let reads = try live.records().filter { $0.type == "data.read" && $0.body["endpoint"]?.stringValue?.hasSuffix(" /v1/agencies/{id}/handoffs") == true }
+        #expect(reads.map { $0.body["endpoint"]?.stringValue } == ["HEAD", "GET", "GET"].map { "\($0) /v1/agencies/{id}/handoffs" })
+        #expect(reads.allSatisfy { $0.actor == partner })
+    }
+
     @Test func aLongPollWithNothingAnswersEmptyWhenItsWaitEnds() async throws {
         let live = try await LiveService()
         defer { Task { await live.stop() } }

@@ -106,7 +106,7 @@ fi
 # "polls <= idle" fails about half the time (+1,048 vs +1,032 KiB and +1,056 vs +1,044 KiB in two
 # runs of the eighth session). So polls may exceed idle by MEM_SLACK_BYTES (32) per connection,
 # 31 KiB at 1,000: below the rounds' spread, and below anything a waiting poll could really add
-# (a Task is ~2.8 KB, a Responder 144 B, one more small allocation each 32 B or more).
+# (a Task is ~2.8 KB, a Responder 96 B, one more small allocation each 32 B or more).
 MEM_ROUNDS=${MEM_ROUNDS:-5}
 MEM_SLACK_BYTES=${MEM_SLACK_BYTES:-32}
 IDLE_KIB=""; POLLS_KIB=""
