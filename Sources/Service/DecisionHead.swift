@@ -1,12 +1,17 @@
+import Foundation
 import JSON
-import Synchronization
 import Triage
 
 /// The members of a decision that its rule alone fixes (`outcome`, `police_attend`, `rule`,
 /// `rule_set`, `caller_advice`, `agency_kinds`), as values and as JSON text. A rule decides many
 /// calls, so POST /v1/calls takes them from a cache kept per rule set revision and rule rather
 /// than building and serialising the same text for every call.
-struct DecisionHead: Sendable {
+///
+/// A class, and cached per thread: a call copies one reference, and the event loops never touch
+/// one another's heads. As a struct in one shared cache, every call retained and released the
+/// head's dozen references (and took the cache's lock) on both loops' CPUs alike, so those
+/// cache lines moved between the CPUs with every call.
+final class DecisionHead: Sendable {
     /// The members as values, in API.md's order, in an object with room for the rest.
     let fields: JSONObject
     /// The same members as JSON text, without braces.
@@ -66,19 +71,59 @@ struct DecisionHead: Sendable {
         object.appendNew("agency_kinds", .array(decision.agencyKinds.map { .string($0.rawValue) }))
     }
 
-    /// Heads by rule set revision, then rule id; bounded, since reloads bring new revisions.
-    private static let cache = Mutex<[String: [String: DecisionHead]]>([:])
-    private static let cacheLimit = 4096
+    /// Whether `decision` has the members this head was made from (an override keeps the rule
+    /// and revision with another outcome or other agencies). The rule's strings are shared
+    /// storage, so the comparisons are pointer checks; nothing is copied.
+    private func isHead(of decision: Decision) -> Bool {
+        source.ruleID == decision.ruleID && source.ruleSetRevision == decision.ruleSetRevision
+            && source.outcome == decision.outcome && source.agencyKinds == decision.agencyKinds
+            && source.ruleTitle == decision.ruleTitle && source.rationale == decision.rationale
+            && source.citation == decision.citation && source.callerAdvice == decision.callerAdvice
+            && source.ruleSetName == decision.ruleSetName
+    }
 
-    /// The head of `decision`, from the cache when its rule and revision are there unchanged.
-    static func of(_ decision: Decision) -> DecisionHead {
-        let revision = decision.ruleSetRevision, ruleID = decision.ruleID
-        if let cached = cache.withLock({ $0[revision]?[ruleID] }), cached.source == Source(decision) { return cached }
-        let head = DecisionHead(decision)
-        cache.withLock { cache in
-            if cache.values.reduce(0, { $0 + $1.count }) >= cacheLimit { cache.removeAll() }
-            cache[revision, default: [:]][ruleID] = head
+    /// One thread's heads by rule set revision, then rule id; bounded, since reloads bring new
+    /// revisions. Touched only by its own thread.
+    final class ThreadCache {
+        static let limit = 4096
+        var heads: [String: [String: DecisionHead]] = [:]
+        var count = 0
+
+        func head(of decision: Decision) -> DecisionHead {
+            let revision = decision.ruleSetRevision, ruleID = decision.ruleID
+            if let cached = heads[revision]?[ruleID], cached.isHead(of: decision) { return cached }
+            let head = DecisionHead(decision)
+            if count >= Self.limit {
+                heads.removeAll()
+                count = 0
+            }
+            if heads[revision, default: [:]].updateValue(head, forKey: ruleID) == nil { count += 1 }
+            return head
         }
-        return head
+    }
+
+    /// The calling thread's cache, made on its first call and released when the thread ends.
+    private static let threadCacheKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let rc = pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<ThreadCache>.fromOpaque(pointer).release() }
+        }
+        precondition(rc == 0, "pthread_key_create failed: \(rc)")
+        return key
+    }()
+
+    static var threadCache: ThreadCache {
+        if let pointer = pthread_getspecific(threadCacheKey) {
+            return Unmanaged<ThreadCache>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let cache = ThreadCache()
+        pthread_setspecific(threadCacheKey, Unmanaged.passRetained(cache).toOpaque())
+        return cache
+    }
+
+    /// The head of `decision`, from this thread's cache when its rule and revision are there
+    /// unchanged.
+    static func of(_ decision: Decision) -> DecisionHead {
+        threadCache.head(of: decision)
     }
 }

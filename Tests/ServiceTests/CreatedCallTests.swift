@@ -70,6 +70,46 @@ import Triage
         #expect(JSONValue.object(fields).serialized() == JSONValue.object(RCRPService.decisionFields(changed, flags: ["repeat_contact"])).serialized())
     }
 
+    /// Every member a head is made from is compared before a cached head is used (an override
+    /// keeps the rule id and revision with another outcome or other agencies); on one thread the
+    /// same decision gets the same head object, and another thread keeps heads of its own.
+    @Test func aCachedDecisionHeadIsCheckedMemberByMemberAndKeptPerThread() async {
+        let decision = Self.decision(minutes: (nil, 45), assumed: [])
+        let first = DecisionHead.of(decision)
+        #expect(DecisionHead.of(decision) === first)
+        let changes: [(String, @Sendable (inout Decision) -> Void)] = [
+            ("title", { $0.ruleTitle = "another title" }), ("rationale", { $0.rationale = "another rationale" }),
+            ("citation", { $0.citation = "another citation" }), ("advice", { $0.callerAdvice = "other advice" }),
+            ("rule set", { $0.ruleSetName = "wales" }), ("outcome", { $0.outcome = .policeAttend }),
+            ("agencies", { $0.agencyKinds = [.adultSocialCare] }),
+        ]
+        for (name, change) in changes {
+            var changed = decision
+            change(&changed)
+            #expect(DecisionHead.of(changed).bytes == DecisionHead(changed).bytes, "changed \(name)")
+            #expect(DecisionHead.of(decision).bytes == first.bytes, "back from \(name)")
+        }
+        let elsewhere = await withCheckedContinuation { (done: CheckedContinuation<DecisionHead, Never>) in
+            Thread { done.resume(returning: DecisionHead.of(decision)) }.start()
+        }
+        #expect(elsewhere !== first)
+        #expect(elsewhere.bytes == first.bytes)
+    }
+
+    /// A thread's cache is bounded: past its limit it starts again rather than grow with every
+    /// rule set revision a long-running service reloads.
+    @Test func aThreadsDecisionHeadCacheIsBounded() {
+        let cache = DecisionHead.ThreadCache()
+        var decision = Self.decision(minutes: (nil, 45), assumed: [])
+        for revision in 0...DecisionHead.ThreadCache.limit {
+            decision.ruleSetRevision = "sha256:\(revision)"
+            _ = cache.head(of: decision)
+            #expect(cache.count <= DecisionHead.ThreadCache.limit)
+        }
+        #expect(cache.count == 1)
+        #expect(cache.head(of: decision) === cache.head(of: decision))
+    }
+
     /// The 201 answer is written straight to bytes, but a request with an Idempotency-Key stores
     /// it as a value and replays its serialization: the two must be the same bytes.
     @Test func writtenAnswerEqualsTheSerializedValue() throws {
