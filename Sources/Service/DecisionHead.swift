@@ -27,7 +27,7 @@ final class DecisionHead: Sendable {
     /// (the rule's strings are shared storage, so comparing them is a pointer check).
     private let source: Source
 
-    private struct Source: Sendable, Equatable {
+    private struct Source: Sendable {
         var ruleID, ruleTitle, rationale, citation, callerAdvice, ruleSetName, ruleSetRevision: String
         var outcome: Outcome
         var agencyKinds: [AgencyKind]
