@@ -5,7 +5,8 @@ public struct RouterConfiguration: Sendable, Equatable {
     public struct Listen: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
-        /// Event-loop threads; 0 means one per core.
+        /// Event-loop threads; 0 means automatic, `RouterConfiguration.automaticEventLoops`: one
+        /// per core but one (at least one loop).
         public var eventLoops = 0
     }
 

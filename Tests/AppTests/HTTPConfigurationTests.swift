@@ -8,7 +8,9 @@ import Testing
         let own = HTTPServerConfiguration()
         #expect(mapped.host == own.host)
         #expect(mapped.port == own.port)
-        #expect(mapped.loopCount == own.loopCount)
+        // The one difference: the service leaves a core to its committer.
+        #expect(own.loopCount == HTTPServerConfiguration.coreCount)
+        #expect(mapped.loopCount == RouterConfiguration.automaticEventLoops(cores: HTTPServerConfiguration.coreCount))
         #expect(mapped.limits.maxBodyBytes == own.limits.maxBodyBytes)
         #expect(mapped.limits.maxDecompressedBodyBytes == own.limits.maxDecompressedBodyBytes)
         #expect(mapped.limits.maxRequestLineBytes == own.limits.maxRequestLineBytes)
@@ -20,6 +22,18 @@ import Testing
         #expect(mapped.timeouts.idle == own.timeouts.idle)
         #expect(mapped.timeouts.shutdownGrace == own.timeouts.shutdownGrace)
         #expect(mapped.tls == nil)
+    }
+
+    /// Automatic event loops leave one core to the committer, and never fall to none.
+    @Test func automaticEventLoopsLeaveACoreToTheCommitter() throws {
+        #expect(RouterConfiguration.automaticEventLoops(cores: 1) == 1)
+        #expect(RouterConfiguration.automaticEventLoops(cores: 2) == 1)
+        #expect(RouterConfiguration.automaticEventLoops(cores: 4) == 3)
+        #expect(RouterConfiguration.automaticEventLoops(cores: 64) == 63)
+        let explicit = try ConfigurationLoader.parse(yaml: "listen: {event_loops: 2}", file: "t.yaml", environment: [:]).configuration
+        #expect(explicit.httpServerConfiguration.loopCount == 2)
+        let automatic = try ConfigurationLoader.parse(yaml: "listen: {event_loops: 0}", file: "t.yaml", environment: [:]).configuration
+        #expect(automatic.httpServerConfiguration.loopCount == max(1, HTTPServerConfiguration.coreCount - 1))
     }
 
     @Test func everySettingReachesTheServer() throws {
