@@ -1,4 +1,3 @@
-import Foundation
 import JSON
 import Triage
 
@@ -102,28 +101,9 @@ final class DecisionHead: Sendable {
         }
     }
 
-    /// The calling thread's cache, made on its first call and released when the thread ends.
-    private static let threadCacheKey: pthread_key_t = {
-        var key = pthread_key_t()
-        let rc = pthread_key_create(&key) { pointer in
-            if let pointer { Unmanaged<ThreadCache>.fromOpaque(pointer).release() }
-        }
-        precondition(rc == 0, "pthread_key_create failed: \(rc)")
-        return key
-    }()
-
-    static var threadCache: ThreadCache {
-        if let pointer = pthread_getspecific(threadCacheKey) {
-            return Unmanaged<ThreadCache>.fromOpaque(pointer).takeUnretainedValue()
-        }
-        let cache = ThreadCache()
-        pthread_setspecific(threadCacheKey, Unmanaged.passRetained(cache).toOpaque())
-        return cache
-    }
-
     /// The head of `decision`, from this thread's cache when its rule and revision are there
     /// unchanged.
     static func of(_ decision: Decision) -> DecisionHead {
-        threadCache.head(of: decision)
+        ThreadCaches.current.decisionHeads.head(of: decision)
     }
 }

@@ -23,20 +23,9 @@ extension RCRPService {
         var out = JSONWriter(capacity: 8192)
         out.beginObject()
         out.key("incident_ref"); out.string(call.incidentRef)
-        out.key("outcome"); out.string(decision.outcome.rawValue)
-        out.key("police_attend"); out.bool(decision.policeAttend)
-        out.key("rule"); out.beginObject()
-        out.key("id"); out.string(decision.ruleID)
-        out.key("title"); out.string(decision.ruleTitle)
-        out.key("rationale"); out.string(decision.rationale)
-        out.key("citation"); out.string(decision.citation)
-        out.endObject()
-        out.key("rule_set"); out.beginObject()
-        out.key("name"); out.string(decision.ruleSetName)
-        out.key("revision"); out.string(decision.ruleSetRevision)
-        out.endObject()
-        out.key("caller_advice"); out.string(decision.callerAdvice)
-        out.key("agency_kinds"); out.strings(decision.agencyKinds.map(\.rawValue))
+        // outcome, police_attend, rule, rule_set, caller_advice, agency_kinds: the rule's own,
+        // serialised once per thread (the same members a recorded decision starts with).
+        out.fragment(DecisionHead.of(decision).bytes)
         out.key("flags"); out.strings(flags)
         out.key("assumed"); out.strings(decision.assumed)
         out.key("review_required"); out.bool(decision.reviewRequired)
@@ -55,14 +44,8 @@ extension RCRPService {
         out.key("explanation"); out.beginObject()
         out.key("matched"); out.string(decision.ruleID)
         out.key("not_matched"); out.beginArray()
-        for item in explanation.notMatched {
-            out.beginObject()
-            out.key("rule_id"); out.string(item.ruleID)
-            out.key("condition"); out.string(item.condition)
-            out.key("field"); out.string(item.field)
-            out.key("value"); out.string(item.value)
-            out.endObject()
-        }
+        let texts = ThreadCaches.current.explanationTexts
+        for item in explanation.notMatched { texts.write(item, revision: rules.revision, into: &out) }
         out.endArray()
         out.endObject()
         out.endObject()

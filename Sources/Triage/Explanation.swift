@@ -10,6 +10,10 @@ public struct Explanation: Sendable, Hashable {
         /// The field it read and the call's value there (e.g. `risk.crime`, `none`).
         public let field: String
         public let value: String
+        /// Within the rule set that explained it, the same key always comes with the same
+        /// `ruleID`, `condition` and `field` (and, when negative, an empty `value`): writers may
+        /// serialise those once per key.
+        public let textKey: Int
     }
 
     public let decision: Decision

@@ -63,13 +63,16 @@ public struct RuleSet: Sendable {
         rules.withUnsafeBufferPointer { rules in
             for index in 0..<count {
                 let explained: Explanation.NotMatched
+                // A failure's node belongs to one rule and has one text; its field can vary
+                // (an `any` shows its first part's), so the key is the pair.
                 if let failure = failurePlan.firstFailure(rule: index, call) {
                     explained = Explanation.NotMatched(
                         ruleID: rules[index].id, condition: failurePlan.text(failure.node),
-                        field: failure.field?.path ?? "", value: failure.field.map { $0.describe($0.code(in: call)) } ?? "")
+                        field: failure.field?.path ?? "", value: failure.field.map { $0.describe($0.code(in: call)) } ?? "",
+                        textKey: failure.node * (Field.allCases.count + 1) + (failure.field.map { $0.rawValue + 1 } ?? 0))
                 } else {
                     explained = Explanation.NotMatched(ruleID: rules[index].id, condition: rules[index].condition,
-                                                       field: "", value: "")
+                                                       field: "", value: "", textKey: -1 - index)
                 }
                 notMatched.append(explained)
             }

@@ -160,6 +160,49 @@ import Testing
         }
     }
 
+    /// A text key names one rule id, condition and field (writers serialise those once per
+    /// key); a negative key comes with no field and no value.
+    @Test func aTextKeyAlwaysComesWithTheSameTexts() {
+        var generator = SeededGenerator(seed: 0x7e47)
+        var texts: [Int: [String]] = [:]
+        for _ in 0..<2_000 {
+            for item in england.explain(randomCall(&generator)).notMatched {
+                let seen = [item.ruleID, item.condition, item.field]
+                #expect(texts[item.textKey, default: seen] == seen, "text key \(item.textKey)")
+                texts[item.textKey] = seen
+                if item.textKey < 0 { #expect(item.field.isEmpty && item.value.isEmpty) }
+            }
+        }
+        #expect(texts.count > england.rules.count)
+    }
+
+    /// An `any` shows its first part's failing field, which can differ from call to call at the
+    /// same condition: the text key tells those apart.
+    @Test func aTextKeyTellsApartTheFieldsOneConditionShows() throws {
+        let extra = """
+          - id: violent-crime
+            title: Violent crime now
+            priority: 90
+            when:
+              any:
+                - all: [{risk.violence: true}, {risk.crime: occurring}]
+                - risk.medical_need: true
+            outcome: police_attend
+            agency_kinds: []
+            rationale: R.
+            citation: C.
+        """
+        let rules = try RuleSetLoader.validate(yaml: RuleSetSamples.minimal(extraRules: extra), file: "any.yaml").get()
+        var violent = call(.concernForWelfare)
+        violent.risk.violence = true
+        let items = [call(.concernForWelfare), violent].map { call in
+            rules.explain(call).notMatched.first { $0.ruleID == "violent-crime" }!
+        }
+        #expect(items.map(\.condition) == [items[0].condition, items[0].condition])
+        #expect(items.map(\.field) == ["risk.violence", "risk.crime"])
+        #expect(items[0].textKey != items[1].textKey)
+    }
+
     func randomCall(_ g: inout SeededGenerator) -> Call {
         var call = call(CallType.allCases.randomElement(using: &g)!, CallerType.allCases.randomElement(using: &g)!)
         call.subject.mhaStatus = MHAStatus.allCases.randomElement(using: &g)!
