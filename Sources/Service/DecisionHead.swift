@@ -81,23 +81,15 @@ final class DecisionHead: Sendable {
             && source.ruleSetName == decision.ruleSetName
     }
 
-    /// One thread's heads by rule set revision, then rule id; bounded, since reloads bring new
-    /// revisions. Touched only by its own thread.
+    /// One thread's heads of one rule set revision, by rule id. Touched only by its own thread.
     final class ThreadCache {
         static let limit = 4096
-        var heads: [String: [String: DecisionHead]] = [:]
-        var count = 0
+        private var heads = RevisionCache<String, DecisionHead>(limit: ThreadCache.limit)
+        var count: Int { heads.count }
 
         func head(of decision: Decision) -> DecisionHead {
-            let revision = decision.ruleSetRevision, ruleID = decision.ruleID
-            if let cached = heads[revision]?[ruleID], cached.isHead(of: decision) { return cached }
-            let head = DecisionHead(decision)
-            if count >= Self.limit {
-                heads.removeAll()
-                count = 0
-            }
-            if heads[revision, default: [:]].updateValue(head, forKey: ruleID) == nil { count += 1 }
-            return head
+            heads.value(revision: decision.ruleSetRevision, key: decision.ruleID,
+                        isCurrent: { $0.isHead(of: decision) }, make: { DecisionHead(decision) })
         }
     }
 

@@ -30,31 +30,54 @@ final class ThreadCaches {
     }
 }
 
+/// Values made from one rule set revision, by key, for the per-thread caches: a value of another
+/// revision (a reload) starts the cache again, and so does reaching `limit`.
+struct RevisionCache<Key: Hashable, Value> {
+    let limit: Int
+    private(set) var revision = ""
+    private var values: [Key: Value] = [:]
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    var count: Int { values.count }
+
+    /// The value for `key` of `revision`: the cached one when `isCurrent` accepts it, else
+    /// `make()`'s, which is cached.
+    mutating func value(revision: String, key: Key, isCurrent: (Value) -> Bool = { _ in true }, make: () -> Value) -> Value {
+        if revision != self.revision {
+            self.revision = revision
+            values.removeAll()
+        }
+        if let cached = values[key], isCurrent(cached) { return cached }
+        if values.count >= limit { values.removeAll() }
+        let value = make()
+        values[key] = value
+        return value
+    }
+}
+
 /// One rule set revision's `Explanation.NotMatched` texts (rule id, condition, field) as JSON
 /// members, by text key: a triage answer lists every higher-priority rule that did not match
 /// (35 for the bench call, ~5 KB), and copying these is cheaper than escaping three strings each.
 final class ExplanationTexts {
     /// Bounded: the keys of one revision are its condition parts times its fields.
     static let limit = 65_536
-    private(set) var revision = ""
-    private(set) var members: [Int: [UInt8]] = [:]
+    private var texts = RevisionCache<Int, [UInt8]>(limit: ExplanationTexts.limit)
+    var revision: String { texts.revision }
+    var count: Int { texts.count }
 
     /// Writes `item` as the answer's `{"rule_id", "condition", "field", "value"}` object.
     func write(_ item: Explanation.NotMatched, revision: String, into out: inout JSONWriter) {
-        if revision != self.revision || members.count >= Self.limit {
-            self.revision = revision
-            members.removeAll()
-        }
-        let texts: [UInt8]
-        if let known = members[item.textKey] {
-            texts = known
-            assert(known == Self.render(item), "text key \(item.textKey) of \(revision) has another text")
-        } else {
-            texts = Self.render(item)
-            members[item.textKey] = texts
-        }
+        let members = texts.value(revision: revision, key: item.textKey,
+                                  isCurrent: { known in
+                                      assert(known == Self.render(item), "text key \(item.textKey) of \(revision) has another text")
+                                      return true
+                                  },
+                                  make: { Self.render(item) })
         out.beginObject()
-        out.fragment(texts)
+        out.fragment(members)
         out.key("value"); out.string(item.value)
         out.endObject()
     }

@@ -42,9 +42,9 @@ import Triage
             #expect(Self.cached(items, texts, revision: rules.revision) == Self.plain(items), "round \(round)")
         }
         #expect(texts.revision == rules.revision)
-        #expect(texts.members.count == Set(items.map(\.textKey)).count)
+        #expect(texts.count == Set(items.map(\.textKey)).count)
         // Another revision starts again.
         #expect(Self.cached(Array(items.prefix(1)), texts, revision: "sha256:other") == Self.plain(Array(items.prefix(1))))
-        #expect(texts.members.count == 1)
+        #expect(texts.count == 1)
     }
 }
